@@ -1,0 +1,25 @@
+// Forward-only migrations, applied at start (and by `weft migrate`). The list is static:
+// no directory scan, so the set that runs is exactly the set that was reviewed.
+import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
+import type { Kysely } from "kysely";
+import * as m0001 from "./migrations/0001-core.ts";
+
+const migrations: Record<string, Migration> = {
+  "0001-core": m0001,
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+export async function migrate(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
