@@ -1,5 +1,5 @@
 // The core tables. Forward-only: a later change is a new migration, never an edit here.
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 
 // Column type helpers shared by both dialects: text ids and timestamps, integer booleans.
 const ID = "text";
@@ -46,14 +46,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("accounts")
     .column("username_lower")
     .unique()
-    .where("domain", "is", null)
+    .where(sql.ref("domain"), "is", null)
     .execute();
   await db.schema
     .createIndex("accounts_remote_username")
     .on("accounts")
     .columns(["username_lower", "domain"])
     .unique()
-    .where("domain", "is not", null)
+    .where(sql.ref("domain"), "is not", null)
     .execute();
 
   await db.schema

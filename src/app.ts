@@ -1,0 +1,92 @@
+// Builds one Weft server from a Config: database, services, queue worker, HTTP app.
+// Nothing here runs at import time, so a test can build several servers in one process.
+import { randomBytes } from "node:crypto";
+import { Hono } from "hono";
+import type { Config } from "./config.ts";
+import { openDatabase, type Db } from "./db/kysely.ts";
+import { migrate } from "./db/migrate.ts";
+import type { DomainEvent } from "./domain/events.ts";
+import { EVENTS_QUEUE } from "./services/deps.ts";
+import { createServices, type Services } from "./services/index.ts";
+import { JobSignal, Worker } from "./jobs/worker.ts";
+import { logger } from "./log.ts";
+import { mountWeb } from "./web/mount.ts";
+
+export type EventListener = (event: DomainEvent) => Promise<void>;
+
+/** Everything a route, an API endpoint or the federation layer may need. */
+export interface WeftContext {
+  readonly config: Config;
+  readonly db: Db;
+  readonly services: Services;
+  readonly signal: JobSignal;
+  /** Secret for cookies and CSRF tokens, kept in the database so every process shares it. */
+  readonly secret: Buffer;
+  /** Handlers for domain events, run by the worker (federation's outbound registers here). */
+  readonly eventListeners: EventListener[];
+  readonly worker: Worker;
+}
+
+export interface Weft extends WeftContext {
+  readonly app: Hono;
+  fetch(req: Request): Promise<Response>;
+  /** Starts the queue worker (unless config.workers is false). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function siteSecret(db: Db, configured: string | undefined): Promise<Buffer> {
+  if (configured) return Buffer.from(configured, "utf8");
+  const row = await db.kysely.selectFrom("site_settings").select("value").where("key", "=", "secret").executeTakeFirst();
+  if (row) return Buffer.from(row.value, "base64");
+  const fresh = randomBytes(32).toString("base64");
+  await db.kysely
+    .insertInto("site_settings")
+    .values({ key: "secret", value: fresh })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+  // Another process may have won the race: read back what is stored.
+  const stored = await db.kysely.selectFrom("site_settings").select("value").where("key", "=", "secret").executeTakeFirstOrThrow();
+  return Buffer.from(stored.value, "base64");
+}
+
+export async function createWeft(config: Config, opts: { db?: Db } = {}): Promise<Weft> {
+  const db = opts.db ?? (await openDatabase(config.databaseUrl));
+  await migrate(db.kysely);
+  const signal = new JobSignal();
+  const services = createServices({ db, config, signal });
+  const secret = await siteSecret(db, config.secretKey);
+  const log = logger("worker");
+  const worker = new Worker(db, signal, {
+    onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),
+  });
+  const eventListeners: EventListener[] = [];
+  worker.handle(EVENTS_QUEUE, async (event: DomainEvent) => {
+    for (const listener of eventListeners) await listener(event);
+  });
+
+  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker };
+  const app = new Hono();
+  app.get("/health", async (c) => {
+    await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
+    return c.json({ status: "ok" });
+  });
+  mountWeb(app, ctx);
+
+  let started = false;
+  return {
+    ...ctx,
+    app,
+    fetch: (req) => Promise.resolve(app.fetch(req)),
+    async start() {
+      if (config.workers && !started) {
+        started = true;
+        await worker.start();
+      }
+    },
+    async close() {
+      await worker.stop();
+      await db.close();
+    },
+  };
+}

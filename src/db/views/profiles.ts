@@ -1,0 +1,40 @@
+// A profile's header: the account with its counts.
+import type { Kysely } from "kysely";
+import type { Account } from "../../domain/account.ts";
+import type { Database } from "../schema.ts";
+import { rowToAccount } from "../repositories/accounts.ts";
+
+export interface ProfileView {
+  account: Account;
+  followers: number;
+  following: number;
+  posts: number;
+}
+
+export async function profileCounts(db: Kysely<Database>, accountId: string): Promise<Omit<ProfileView, "account">> {
+  const [followers, following, posts] = await Promise.all([
+    db.selectFrom("follows").select((eb) => eb.fn.countAll<number>().as("n")).where("followee_id", "=", accountId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
+    db.selectFrom("follows").select((eb) => eb.fn.countAll<number>().as("n")).where("follower_id", "=", accountId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
+    db.selectFrom("posts").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", accountId).executeTakeFirstOrThrow(),
+  ]);
+  return { followers: Number(followers.n), following: Number(following.n), posts: Number(posts.n) };
+}
+
+export async function followList(
+  db: Kysely<Database>,
+  accountId: string,
+  direction: "followers" | "following",
+  opts: { maxId?: string | null; limit?: number } = {},
+): Promise<{ account: Account; followId: string }[]> {
+  const [mine, theirs] = direction === "followers" ? (["followee_id", "follower_id"] as const) : (["follower_id", "followee_id"] as const);
+  let q = db
+    .selectFrom("follows as f")
+    .innerJoin("accounts as a", "a.id", `f.${theirs}`)
+    .selectAll("a")
+    .select("f.id as follow_id")
+    .where(`f.${mine}`, "=", accountId)
+    .where("f.state", "=", "accepted");
+  if (opts.maxId) q = q.where("f.id", "<", opts.maxId);
+  const rows = await q.orderBy("f.id", "desc").limit(Math.min(opts.limit ?? 40, 80)).execute();
+  return rows.map((r) => ({ account: rowToAccount(r as never), followId: (r as { follow_id: string }).follow_id }));
+}

@@ -1,0 +1,123 @@
+// The durable job queue: rows in the `jobs` table of Weft's own database, so a job is
+// written in the same transaction as the change that caused it, and a crash or `kill -9`
+// loses nothing that was committed. A claimed job carries a lease (`locked_until`); if
+// its worker dies, the lease runs out and another worker takes it. On PostgreSQL claims
+// use FOR UPDATE SKIP LOCKED, so any number of workers each get distinct jobs, and
+// LISTEN/NOTIFY wakes them without busy polling.
+import { sql, type Kysely } from "kysely";
+import type { Database, JobsTable } from "../db/schema.ts";
+import type { Db } from "../db/kysely.ts";
+import { newId } from "../domain/ids.ts";
+
+export interface EnqueueOptions {
+  delayMs?: number;
+  orderingKey?: string;
+}
+
+export const NOTIFY_CHANNEL = "weft_jobs";
+
+export async function enqueue(
+  db: Kysely<Database>,
+  queue: string,
+  payload: unknown,
+  opts: EnqueueOptions = {},
+): Promise<string> {
+  const now = Date.now();
+  const id = newId(now);
+  await db
+    .insertInto("jobs")
+    .values({
+      id,
+      queue,
+      payload: JSON.stringify(payload),
+      run_at: now + (opts.delayMs ?? 0),
+      attempts: 0,
+      locked_until: null,
+      created_at: now,
+      ordering_key: opts.orderingKey ?? null,
+    })
+    .execute();
+  return id;
+}
+
+export interface ClaimedJob {
+  id: string;
+  queue: string;
+  payload: unknown;
+  attempts: number;
+  createdAt: number;
+}
+
+export async function claimJobs(
+  db: Db,
+  queues: readonly string[],
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedJob[]> {
+  const now = Date.now();
+  const lockedUntil = now + leaseMs;
+  let rows: JobsTable[];
+  if (db.dialect === "postgres") {
+    const r = await sql<JobsTable>`
+      UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM jobs
+        WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
+          AND (locked_until IS NULL OR locked_until < ${now})
+        ORDER BY run_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`.execute(db.kysely);
+    rows = r.rows;
+  } else {
+    // SQLite has one writer at a time; the UPDATE ... RETURNING is atomic on its own.
+    const r = await sql<JobsTable>`
+      UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM jobs
+        WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
+          AND (locked_until IS NULL OR locked_until < ${now})
+        ORDER BY run_at, id
+        LIMIT ${limit}
+      )
+      RETURNING *`.execute(db.kysely);
+    rows = r.rows;
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    queue: r.queue,
+    payload: JSON.parse(r.payload),
+    attempts: Number(r.attempts),
+    createdAt: Number(r.created_at),
+  }));
+}
+
+export async function completeJob(db: Db, id: string): Promise<void> {
+  await db.kysely.deleteFrom("jobs").where("id", "=", id).execute();
+}
+
+export async function retryJob(db: Db, id: string, delayMs: number): Promise<void> {
+  await db.kysely
+    .updateTable("jobs")
+    .set({ run_at: Date.now() + delayMs, locked_until: null })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** The earliest time a job becomes due, for sleeping until then. */
+export async function nextDueAt(db: Db, queues: readonly string[]): Promise<number | null> {
+  const row = await db.kysely
+    .selectFrom("jobs")
+    .select((eb) => eb.fn.min(eb.fn.coalesce("locked_until", "run_at")).as("due"))
+    .where("queue", "in", queues as string[])
+    .executeTakeFirst();
+  return row?.due == null ? null : Number(row.due);
+}
+
+export async function countJobs(db: Db, queue?: string): Promise<number> {
+  let q = db.kysely.selectFrom("jobs").select((eb) => eb.fn.countAll<number>().as("n"));
+  if (queue) q = q.where("queue", "=", queue);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,184 @@
+// Runs queued jobs: claims a batch, runs each handler, deletes the job when it succeeds,
+// schedules a retry with backoff when it throws. Wakes on an in-process signal (a job
+// enqueued by this process), on PostgreSQL NOTIFY (a job enqueued by another process), or
+// when the next delayed job falls due; never polls in a tight loop.
+import { EventEmitter } from "node:events";
+import type { Db } from "../db/kysely.ts";
+import { claimJobs, completeJob, retryJob, nextDueAt, NOTIFY_CHANNEL } from "./queue.ts";
+import type { ClaimedJob } from "./queue.ts";
+
+export type JobHandler = (payload: any, job: ClaimedJob) => Promise<void>;
+
+export interface RetryPolicy {
+  /** Attempts before a job is dropped (the handler may also decide it is permanent). */
+  maxAttempts: number;
+  backoffMs(attempt: number): number;
+}
+
+export class PermanentJobError extends Error {}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 20,
+  // 2^n seconds with jitter, capped at 6 hours: 20 attempts span more than a day.
+  backoffMs: (n) => Math.min(6 * 3600_000, 1000 * 2 ** Math.min(n, 20)) * (0.75 + Math.random() * 0.5),
+};
+
+export interface WorkerOptions {
+  concurrency?: number;
+  leaseMs?: number;
+  /** Upper bound on a sleep, a safety net for missed wake-ups. */
+  maxSleepMs?: number;
+  onError?: (err: unknown, job: ClaimedJob) => void;
+}
+
+/** Wakes workers in this process when a job is enqueued here. */
+export class JobSignal extends EventEmitter {
+  notify(): void {
+    this.emit("job");
+  }
+}
+
+export class Worker {
+  readonly #db: Db;
+  readonly #handlers = new Map<string, { fn: JobHandler; retry: RetryPolicy }>();
+  readonly #signal: JobSignal;
+  readonly #opts: Required<Omit<WorkerOptions, "onError">> & Pick<WorkerOptions, "onError">;
+  #running = false;
+  #inFlight = new Set<Promise<void>>();
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+  #listenClient: { release(): void; query(s: string): Promise<unknown>; on(e: string, f: () => void): void } | null = null;
+
+  constructor(db: Db, signal: JobSignal, opts: WorkerOptions = {}) {
+    this.#db = db;
+    this.#signal = signal;
+    this.#opts = {
+      concurrency: opts.concurrency ?? 8,
+      leaseMs: opts.leaseMs ?? 60_000,
+      maxSleepMs: opts.maxSleepMs ?? 5_000,
+      onError: opts.onError,
+    };
+  }
+
+  handle(queue: string, fn: JobHandler, retry: RetryPolicy = DEFAULT_RETRY): void {
+    this.#handlers.set(queue, { fn, retry });
+  }
+
+  get queues(): string[] {
+    return [...this.#handlers.keys()];
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#signal.on("job", this.#onSignal);
+    if (this.#db.pool) {
+      const client = await this.#db.pool.connect();
+      client.on("notification", this.#onSignal);
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      this.#listenClient = client as never;
+    }
+    this.#loop = this.#run();
+  }
+
+  #onSignal = (): void => {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  };
+
+  async #run(): Promise<void> {
+    const queues = this.queues;
+    while (this.#running) {
+      const free = this.#opts.concurrency - this.#inFlight.size;
+      let claimed: ClaimedJob[] = [];
+      if (free > 0 && queues.length > 0) {
+        try {
+          claimed = await claimJobs(this.#db, queues, free, this.#opts.leaseMs);
+        } catch (err) {
+          if (!this.#running) break;
+          this.#opts.onError?.(err, { id: "", queue: "", payload: null, attempts: 0, createdAt: 0 });
+        }
+      }
+      for (const job of claimed) {
+        const p = this.#runJob(job).finally(() => {
+          this.#inFlight.delete(p);
+          this.#onSignal();
+        });
+        this.#inFlight.add(p);
+      }
+      if (claimed.length > 0 && claimed.length === free) continue;
+      await this.#sleep(queues);
+    }
+  }
+
+  async #sleep(queues: string[]): Promise<void> {
+    let ms = this.#opts.maxSleepMs;
+    if (this.#inFlight.size < this.#opts.concurrency) {
+      try {
+        const due = await nextDueAt(this.#db, queues);
+        if (due !== null) ms = Math.max(0, Math.min(ms, due - Date.now() + 5));
+      } catch {
+        /* the next loop reports database trouble */
+      }
+    }
+    if (ms === 0 || !this.#running) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  async #runJob(job: ClaimedJob): Promise<void> {
+    const h = this.#handlers.get(job.queue);
+    if (!h) return;
+    try {
+      await h.fn(job.payload, job);
+      await completeJob(this.#db, job.id);
+    } catch (err) {
+      this.#opts.onError?.(err, job);
+      const permanent = err instanceof PermanentJobError || job.attempts >= h.retry.maxAttempts;
+      try {
+        if (permanent) await completeJob(this.#db, job.id);
+        else await retryJob(this.#db, job.id, h.retry.backoffMs(job.attempts));
+      } catch {
+        /* the lease runs out and the job is taken again */
+      }
+    }
+  }
+
+  /** Stops claiming, waits for running jobs (their leases cover a crash instead). */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#signal.off("job", this.#onSignal);
+    this.#onSignal();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+    if (this.#listenClient) {
+      try {
+        await this.#listenClient.query(`UNLISTEN ${NOTIFY_CHANNEL}`);
+      } catch {}
+      this.#listenClient.release();
+      this.#listenClient = null;
+    }
+  }
+
+  /** For tests: resolves once no job of these queues is due or running. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const due = await nextDueAt(this.#db, this.queues);
+      if ((due === null || due > Date.now()) && this.#inFlight.size === 0) return;
+      this.#onSignal();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error("worker did not drain in time");
+  }
+}

@@ -1,0 +1,28 @@
+// Builds every service over one set of dependencies. The web UI, the Mastodon API, the
+// CLI and the federation inbox all hold this same object.
+import { AccountService } from "./accounts.ts";
+import { BlockService } from "./blocks.ts";
+import type { ServiceDeps } from "./deps.ts";
+import { FollowService } from "./follows.ts";
+import { PostService } from "./posts.ts";
+import { TextRenderer } from "./text-renderer.ts";
+
+export interface Services {
+  readonly text: TextRenderer;
+  readonly accounts: AccountService;
+  readonly posts: PostService;
+  readonly follows: FollowService;
+  readonly blocks: BlockService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const text = new TextRenderer(deps.db.kysely, deps.config.origin, deps.config.host);
+  const follows = new FollowService(deps);
+  return {
+    text,
+    accounts: new AccountService(deps, text),
+    posts: new PostService(deps, text),
+    follows,
+    blocks: new BlockService(deps, follows),
+  };
+}

@@ -1,0 +1,64 @@
+// Notifications are written in the same transaction as what caused them, so the unread
+// count is right the moment a page reloads. Nobody is notified of their own actions, nor
+// by someone they block or mute.
+import { sql } from "kysely";
+import { newId } from "../domain/ids.ts";
+import { nowIso, type Tx } from "./deps.ts";
+
+export type NotificationType =
+  | "like"
+  | "reply"
+  | "mention"
+  | "repost"
+  | "quote"
+  | "follow"
+  | "follow_request";
+
+export async function notify(
+  tx: Tx,
+  n: { recipientId: string; fromId: string; type: NotificationType; postId?: string | null },
+): Promise<void> {
+  if (n.recipientId === n.fromId) return;
+  const recipient = await tx.selectFrom("accounts").select("domain").where("id", "=", n.recipientId).executeTakeFirst();
+  if (!recipient || recipient.domain !== null) return; // remote accounts are told by federation
+  const silenced = await tx
+    .selectFrom("blocks")
+    .select(sql`1`.as("x"))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("account_id", "=", n.recipientId), eb("target_id", "=", n.fromId)]),
+        eb.and([eb("account_id", "=", n.fromId), eb("target_id", "=", n.recipientId)]),
+      ]),
+    )
+    .unionAll(
+      tx.selectFrom("mutes").select(sql`1`.as("x")).where("account_id", "=", n.recipientId).where("target_id", "=", n.fromId),
+    )
+    .executeTakeFirst();
+  if (silenced) return;
+  await tx
+    .insertInto("notifications")
+    .values({
+      id: newId(),
+      account_id: n.recipientId,
+      type: n.type,
+      from_account_id: n.fromId,
+      post_id: n.postId ?? null,
+      created_at: nowIso(),
+      read: 0,
+    })
+    .execute();
+}
+
+/** Removes the notification an undone action caused (unlike, unrepost, unfollow). */
+export async function unnotify(
+  tx: Tx,
+  n: { recipientId: string; fromId: string; type: NotificationType; postId?: string | null },
+): Promise<void> {
+  let q = tx
+    .deleteFrom("notifications")
+    .where("account_id", "=", n.recipientId)
+    .where("from_account_id", "=", n.fromId)
+    .where("type", "=", n.type);
+  if (n.postId) q = q.where("post_id", "=", n.postId);
+  await q.execute();
+}
