@@ -11,6 +11,8 @@ import { createServices, type Services } from "./services/index.ts";
 import { JobSignal, Worker } from "./jobs/worker.ts";
 import { logger } from "./log.ts";
 import { mountWeb } from "./web/mount.ts";
+import { mountFederation } from "./federation/mount.ts";
+import { mountMastodonApi } from "./api/mastodon/mount.ts";
 
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
@@ -71,6 +73,11 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
     await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
     return c.json({ status: "ok" });
   });
+  // Order matters: the API and OAuth own their paths; federation answers ActivityPub and
+  // WebFinger requests (content negotiation on shared URLs) and passes the rest on to
+  // the web UI.
+  mountMastodonApi(app, ctx);
+  await mountFederation(app, ctx);
   mountWeb(app, ctx);
 
   let started = false;
