@@ -13,6 +13,7 @@ import { logger } from "./log.ts";
 import { mountWeb } from "./web/mount.ts";
 import { mountFederation } from "./federation/mount.ts";
 import { mountMastodonApi } from "./api/mastodon/mount.ts";
+import { mountMedia } from "./media/mount.ts";
 
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
@@ -76,6 +77,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   // Order matters: the API and OAuth own their paths; federation answers ActivityPub and
   // WebFinger requests (content negotiation on shared URLs) and passes the rest on to
   // the web UI.
+  mountMedia(app, ctx);
   mountMastodonApi(app, ctx);
   await mountFederation(app, ctx);
   mountWeb(app, ctx);
