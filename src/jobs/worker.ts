@@ -170,12 +170,15 @@ export class Worker {
     }
   }
 
-  /** For tests: resolves once no job of these queues is due or running. */
-  async drain(timeoutMs = 10_000): Promise<void> {
+  /**
+   * For tests: resolves once no job of these queues is running or due within `horizonMs`
+   * (so quick retries are waited for, day-long backoffs are not).
+   */
+  async drain(timeoutMs = 10_000, horizonMs = 2_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       const due = await nextDueAt(this.#db, this.queues);
-      if ((due === null || due > Date.now()) && this.#inFlight.size === 0) return;
+      if ((due === null || due > Date.now() + horizonMs) && this.#inFlight.size === 0) return;
       this.#onSignal();
       await new Promise((r) => setTimeout(r, 20));
     }

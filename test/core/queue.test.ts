@@ -1,0 +1,77 @@
+// The durable job queue on both dialects: each job runs once per success, a dead worker's
+// lease runs out and another worker takes the job, failures retry with backoff.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openDatabase, type Db } from "../../src/db/kysely.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { claimJobs, countJobs, enqueue } from "../../src/jobs/queue.ts";
+import { JobSignal, Worker } from "../../src/jobs/worker.ts";
+import { testDatabaseUrl, dialect } from "../helpers/server.ts";
+
+async function withDb(t: { after(fn: () => Promise<void>): void }): Promise<{ db: Db; url: string }> {
+  const { url, cleanup } = testDatabaseUrl();
+  // SQLite in memory cannot be shared by two handles: use a temp file for this test.
+  const realUrl = url === ":memory:" ? `sqlite:/tmp/weft-queue-${process.pid}-${Math.random().toString(36).slice(2)}.sqlite` : url;
+  const db = await openDatabase(realUrl);
+  await migrate(db.kysely);
+  t.after(async () => {
+    await db.close();
+    await cleanup();
+  });
+  return { db, url: realUrl };
+}
+
+test(`two workers on one ${dialect} database run each job exactly once`, async (t) => {
+  const { db, url } = await withDb(t);
+  const db2 = await openDatabase(url);
+  t.after(() => db2.close());
+  const N = 200;
+  for (let i = 0; i < N; i++) await enqueue(db.kysely, "work", { i });
+  const seen: number[] = [];
+  const signal = new JobSignal();
+  const workers = [new Worker(db, signal, { concurrency: 4 }), new Worker(db2, signal, { concurrency: 4 })];
+  for (const w of workers) {
+    w.handle("work", async (p: { i: number }) => {
+      seen.push(p.i);
+      await new Promise((r) => setImmediate(r));
+    });
+    await w.start();
+  }
+  await workers[0].drain(20_000);
+  await workers[1].drain(20_000);
+  await Promise.all(workers.map((w) => w.stop()));
+  assert.equal(seen.length, N, "no job lost or duplicated");
+  assert.equal(new Set(seen).size, N);
+  assert.equal(await countJobs(db), 0);
+});
+
+test("a claimed job whose worker died is taken again after its lease", async (t) => {
+  const { db } = await withDb(t);
+  await enqueue(db.kysely, "work", { x: 1 });
+  // A worker claims with a short lease, then "dies" (never completes).
+  const [claimed] = await claimJobs(db, ["work"], 10, 100);
+  assert.ok(claimed);
+  assert.deepEqual(await claimJobs(db, ["work"], 10, 100), [], "leased jobs are not handed out twice");
+  await new Promise((r) => setTimeout(r, 150));
+  const [again] = await claimJobs(db, ["work"], 10, 60_000);
+  assert.equal(again.id, claimed.id);
+  assert.equal(again.attempts, 2);
+});
+
+test("a failing job is retried with backoff and then succeeds", async (t) => {
+  const { db } = await withDb(t);
+  const signal = new JobSignal();
+  const w = new Worker(db, signal);
+  let calls = 0;
+  w.handle("flaky", async () => {
+    calls++;
+    if (calls < 3) throw new Error("remote said 503");
+  }, { maxAttempts: 5, backoffMs: () => 30 });
+  await w.start();
+  await enqueue(db.kysely, "flaky", {});
+  signal.notify();
+  await w.drain(5_000);
+  await w.stop();
+  assert.equal(calls, 3);
+  assert.equal(await countJobs(db), 0);
+});
