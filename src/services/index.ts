@@ -4,6 +4,7 @@ import { AccountService } from "./accounts.ts";
 import { BlockService } from "./blocks.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { FollowService } from "./follows.ts";
+import { MediaService } from "./media.ts";
 import { PostService } from "./posts.ts";
 import { TextRenderer } from "./text-renderer.ts";
 
@@ -13,6 +14,7 @@ export interface Services {
   readonly posts: PostService;
   readonly follows: FollowService;
   readonly blocks: BlockService;
+  readonly media: MediaService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -24,5 +26,6 @@ export function createServices(deps: ServiceDeps): Services {
     posts: new PostService(deps, text),
     follows,
     blocks: new BlockService(deps, follows),
+    media: new MediaService(deps),
   };
 }
