@@ -3,7 +3,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createWeft, type Weft } from "./app.ts";
-import { openDatabase } from "./db/kysely.ts";
+import { openDatabase, isPostgresUrl } from "./db/kysely.ts";
+import { copyDatabase } from "./db/copy.ts";
 import { migrate } from "./db/migrate.ts";
 import { startServer, stopOnSignals } from "./main.ts";
 import { setupLogging } from "./log.ts";
@@ -22,6 +23,7 @@ Commands:
   account unsuspend <username>
   account approve <username>
   account fediverse <username> on|off
+  db copy --to <database-url>          Copy every table into a new, empty database, verified
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -111,6 +113,35 @@ async function account(config: Config, args: string[]): Promise<number> {
   }
 }
 
+async function dbCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "copy") throw new UsageError(sub ? `unknown db command "${sub}"` : "db needs a subcommand (copy)");
+  const { values, positionals } = parse(rest, { to: { type: "string" } });
+  if (positionals.length || !values.to) throw new UsageError("usage: weft db copy --to <database-url>");
+  const to = values.to as string;
+  if (!isPostgresUrl(to) && !to.startsWith("sqlite:")) throw new UsageError("--to must be postgres://... or sqlite:<file>");
+  if (to === config.databaseUrl) throw new UsageError("--to names the database Weft already uses");
+  const source = await openDatabase(config.databaseUrl);
+  const target = await openDatabase(to);
+  try {
+    const reports = await copyDatabase(source, target, (line) => console.log(line));
+    for (const r of reports) console.log(`${r.verified ? "ok " : "BAD"} ${r.table.padEnd(24)} ${String(r.rows).padStart(9)} rows  checksum ${r.checksum}`);
+    const bad = reports.filter((r) => !r.verified);
+    if (bad.length) {
+      console.error(`weft: verification failed for ${bad.map((r) => r.table).join(", ")}`);
+      return 1;
+    }
+    console.log(`Copied and verified ${reports.length} tables. Point DATABASE_URL at the new database to use it.`);
+    return 0;
+  } catch (err) {
+    console.error(`weft: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await source.close();
+    await target.close();
+  }
+}
+
 export async function runCli(argv: string[], env = process.env): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
@@ -148,6 +179,8 @@ export async function runCli(argv: string[], env = process.env): Promise<number>
       }
       case "account":
         return await account(config, rest);
+      case "db":
+        return await dbCommand(config, rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
