@@ -1,7 +1,57 @@
-// Mounts the server-rendered web UI on the app.
-import type { Hono } from "hono";
+// Mounts the server-rendered web UI on the app: the session and CSRF middleware, the
+// stylesheet, and the routes. Paths owned by the API, OAuth and federation are left alone.
+import { Hono } from "hono";
 import type { WeftContext } from "../app.ts";
+import { unreadCount } from "../db/views/notifications.ts";
+import { csrfMiddleware } from "./auth/csrf.ts";
+import { currentSession } from "./auth/session.ts";
+import type { WebEnv } from "./env.ts";
+import { errorPage } from "./layout.ts";
+import { mountStatic } from "./static.ts";
+import { activityRoutes } from "./routes/activity.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { fediverseRoutes } from "./routes/fediverse.ts";
+import { homeRoutes } from "./routes/home.ts";
+import { postRoutes } from "./routes/posts.ts";
+import { profileRoutes } from "./routes/profile.ts";
+import { searchRoutes } from "./routes/search.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+
+/** Prefixes that belong to other parts of Weft: no web session, no CSRF check, no HTML 404. */
+const NOT_WEB = /^\/(api|oauth|\.well-known|nodeinfo|ap|inbox|health|static)(\/|$)/;
 
 export function mountWeb(app: Hono, ctx: WeftContext): void {
-  app.get("/", (c) => c.html(`<!doctype html><html lang="en"><title>${ctx.config.siteName}</title><h1>${ctx.config.siteName}</h1></html>`));
+  const web = new Hono<WebEnv>();
+  mountStatic(web);
+
+  web.use("*", async (c, next) => {
+    if (NOT_WEB.test(c.req.path)) return next();
+    c.set("siteName", ctx.config.siteName);
+    const s = await currentSession(ctx, c);
+    c.set("viewer", s?.account ?? null);
+    c.set("sessionId", s?.sessionId ?? null);
+    c.set("unread", s ? await unreadCount(ctx.db.kysely, s.account.id) : 0);
+    c.header("x-frame-options", "DENY");
+    c.header("referrer-policy", "same-origin");
+    c.header("x-content-type-options", "nosniff");
+    await next();
+  });
+  const csrf = csrfMiddleware(ctx);
+  web.use("*", (c, next) => (NOT_WEB.test(c.req.path) ? next() : csrf(c, next)));
+
+  authRoutes(web, ctx);
+  homeRoutes(web, ctx);
+  settingsRoutes(web, ctx);
+  fediverseRoutes(web, ctx);
+  activityRoutes(web, ctx);
+  searchRoutes(web, ctx);
+  postRoutes(web, ctx);
+  profileRoutes(web, ctx);
+
+  web.get("*", (c) => {
+    if (NOT_WEB.test(c.req.path)) return c.notFound();
+    return c.html(errorPage(c, 404, "There is nothing at this address."), 404);
+  });
+
+  app.route("/", web);
 }

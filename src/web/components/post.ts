@@ -1,0 +1,105 @@
+// One post as a card: one <article> per post, author line, <time>, the text, and an
+// action row of small forms (each works without JavaScript and redirects back).
+import { html, raw } from "hono/html";
+import type { PostView } from "../../db/views/post-views.ts";
+import type { WebContext } from "../env.ts";
+import { csrfInput, type Html } from "../layout.ts";
+import { herePath } from "../redirect.ts";
+import { longTime, postPath, profilePath, shortTime } from "./paths.ts";
+
+export interface PostCardOptions {
+  /** The post a thread page is about: drawn with emphasis. */
+  focus?: boolean;
+  /** Nesting level in a thread (0 = top). */
+  depth?: number;
+  /** Inside another post (a quote): no action row. */
+  nested?: boolean;
+}
+
+function actionForm(c: WebContext, action: string, label: Html | string, opts: { pressed?: boolean; danger?: boolean; aria?: string } = {}): Html {
+  return html`<li><form method="post" action="${action}" class="inline">${csrfInput(c)}<input type="hidden" name="return_to" value="${herePath(c.req.url)}"><button type="submit"${opts.pressed !== undefined ? html` aria-pressed="${opts.pressed ? "true" : "false"}"` : ""}${opts.danger ? html` class="danger"` : ""}${opts.aria ? html` aria-label="${opts.aria}"` : ""}>${label}</button></form></li>`;
+}
+
+function actions(c: WebContext, v: PostView): Html {
+  const viewer = c.get("viewer");
+  const p = v.post;
+  const url = postPath(v.author, p.id);
+  const n = (k: number) => (k > 0 ? ` ${k}` : "");
+  if (!viewer) {
+    return html`<ul class="actions" aria-label="Post actions"><li><a href="${url}">Replies${n(p.repliesCount)}</a></li><li><span class="muted">Likes${n(p.likesCount)}</span></li></ul>`;
+  }
+  const reposteable = p.visibility === "public" || p.visibility === "unlisted";
+  const mine = viewer.id === p.accountId;
+  return html`<ul class="actions" aria-label="Post actions">
+<li><a href="${url}#reply" aria-label="Reply (${p.repliesCount} replies)">Reply${n(p.repliesCount)}</a></li>
+${v.liked
+    ? actionForm(c, `/posts/${p.id}/unlike`, `Liked${n(p.likesCount)}`, { pressed: true, aria: `Unlike (${p.likesCount} likes)` })
+    : actionForm(c, `/posts/${p.id}/like`, `Like${n(p.likesCount)}`, { pressed: false, aria: `Like (${p.likesCount} likes)` })}
+${reposteable && !v.author.isPrivate
+    ? v.reposted
+      ? actionForm(c, `/posts/${p.id}/unrepost`, `Reposted${n(p.repostsCount)}`, { pressed: true, aria: `Undo repost (${p.repostsCount} reposts)` })
+      : actionForm(c, `/posts/${p.id}/repost`, `Repost${n(p.repostsCount)}`, { pressed: false, aria: `Repost (${p.repostsCount} reposts)` })
+    : ""}
+${reposteable && !v.author.isPrivate ? html`<li><a href="/compose?quote=${p.id}">Quote${n(p.quotesCount)}</a></li>` : ""}
+${mine && p.local ? html`<li><a href="/posts/${p.id}/edit">Edit</a></li>` : ""}
+${mine || viewer.isAdmin ? actionForm(c, `/posts/${p.id}/delete`, "Delete", { danger: true, aria: "Delete this post" }) : ""}
+</ul>`;
+}
+
+function authorLine(v: PostView): Html {
+  const a = v.author;
+  const url = postPath(a, v.post.id);
+  return html`<div class="post-head">
+<a class="name" href="${profilePath(a)}">${a.displayName || a.username}</a>
+<span class="handle">${a.domain ? `@${a.username}@${a.domain}` : `@${a.username}`}</span>
+<a class="when" href="${url}"><time datetime="${v.post.createdAt}" title="${longTime(v.post.createdAt)}">${shortTime(v.post.createdAt)}</time></a>
+</div>`;
+}
+
+export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = {}): Html {
+  // A repost is drawn as the reposted post with a "reposted by" line.
+  if (view.repostOf) {
+    const by = view.author;
+    return html`<div class="repost"><p class="context">↻ <a href="${profilePath(by)}">${by.displayName || by.username}</a> reposted</p>${postCard(c, view.repostOf, opts)}</div>`;
+  }
+  const p = view.post;
+  const classes = ["post", opts.focus ? "focus" : "", opts.depth ? `depth-${Math.min(opts.depth, 3)}` : ""].filter(Boolean).join(" ");
+  const replyingTo = view.inReplyTo
+    ? html`<p class="context">Replying to <a href="${profilePath(view.inReplyTo)}">@${view.inReplyTo.username}</a></p>`
+    : p.inReplyToUri || (p.inReplyToId === null && p.inReplyToAccountId)
+      ? html`<p class="context">Replying to a deleted or hidden post</p>`
+      : "";
+  // post.html comes from services (local text rendered by TextRenderer, remote HTML
+  // sanitized by federation on the way in): the only HTML we pass through raw().
+  const body = p.summary
+    ? html`<details class="post-body"><summary>${p.summary}</summary>${raw(p.html)}</details>`
+    : html`<div class="post-body">${raw(p.html)}</div>`;
+  const quote = view.quoteOf ? postCard(c, view.quoteOf, { nested: true }) : p.quoteOfId === null ? "" : "";
+  const remoteLink = !p.local && (p.url ?? p.uri)
+    ? html` · <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`
+    : "";
+  const edited = p.editedAt
+    ? html`<p class="edited"><a href="${postPath(view.author, p.id)}/history">Edited</a> <time datetime="${p.editedAt}">${shortTime(p.editedAt)}</time>${remoteLink}</p>`
+    : remoteLink ? html`<p class="edited">${remoteLink}</p>` : "";
+  return html`<article class="${classes}" id="post-${p.id}" aria-label="Post by ${view.author.displayName || view.author.username}">
+${replyingTo}${authorLine(view)}
+${body}
+${quote}
+${edited}
+${opts.nested ? "" : actions(c, view)}
+</article>`;
+}
+
+export function postList(c: WebContext, views: PostView[], empty: string): Html {
+  if (views.length === 0) return html`<p class="muted">${empty}</p>`;
+  return html`<div class="feed">${views.map((v) => postCard(c, v))}</div>`;
+}
+
+/** "Older posts" link: the cursor is the last id shown, which never moves. */
+export function pager(c: WebContext, views: PostView[], limit: number): Html | string {
+  if (views.length < limit) return "";
+  const last = views[views.length - 1].post.id;
+  const u = new URL(c.req.url);
+  u.searchParams.set("max_id", last);
+  return html`<nav class="pager" aria-label="Pages"><a href="${u.pathname}?${u.searchParams.toString()}" rel="next">Older posts</a></nav>`;
+}
