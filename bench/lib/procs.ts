@@ -1,0 +1,146 @@
+// Servers under test run in CHILD processes, so the load generator and the server do not
+// share one event loop (they still share the machine's cores: see bench/README.md).
+// Here: spawning `weft serve` and the bare node:http ceiling server, waiting for the
+// first 200 on /health, sampling a child's resident memory from /proc.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { BARE_SERVER_JS } from "./bare.ts";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  origin: string;
+  port: number;
+  /** Milliseconds from spawn() to the first 200 answer on /health. */
+  startMs: number;
+  /** The last output of the child, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", () => resolve(0));
+    req.setTimeout(2000, () => req.destroy());
+  });
+}
+
+async function startChild(args: string[], env: NodeJS.ProcessEnv, port: number, timeoutMs: number): Promise<Child> {
+  const origin = `http://127.0.0.1:${port}`;
+  let out = "";
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const keep = (b: Buffer) => {
+    out = (out + b.toString("utf8")).slice(-8000);
+  };
+  proc.stdout!.on("data", keep);
+  proc.stderr!.on("data", keep);
+  let exited = false;
+  const exit = new Promise<void>((r) => proc.once("exit", () => ((exited = true), r())));
+  let startMs = NaN;
+  while (performance.now() - t0 < timeoutMs) {
+    if (exited) break;
+    if ((await getStatus(`${origin}/health`)) === 200) {
+      startMs = performance.now() - t0;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const stop = async () => {
+    if (exited) return;
+    proc.kill("SIGTERM");
+    const killer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    await exit;
+    clearTimeout(killer);
+  };
+  if (!Number.isFinite(startMs)) {
+    await stop();
+    throw new Error(`${args.join(" ")} did not answer /health within ${timeoutMs} ms:\n${out}`);
+  }
+  return { proc, pid: proc.pid!, origin, port, startMs, output: () => out, stop };
+}
+
+export interface WeftChildOptions {
+  dataDir: string;
+  databaseUrl: string;
+  /** Extra node flags, e.g. --cpu-prof for profiling. */
+  nodeArgs?: string[];
+}
+
+/** `node bin/weft.js serve` with its own data dir, database, port and origin. */
+export async function startWeft(opts: WeftChildOptions): Promise<Child> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    WEFT_DATA_DIR: opts.dataDir,
+    DATABASE_URL: opts.databaseUrl,
+    PORT: String(port),
+    WEFT_ORIGIN: `http://127.0.0.1:${port}`,
+    WEFT_LISTEN_HOST: "127.0.0.1",
+    // Logging every request would measure the terminal, not Weft.
+    WEFT_LOG_LEVEL: "warning",
+  };
+  return startChild([...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
+}
+
+/**
+ * The ceiling server: a bare node:http process (no framework, no database) that answers
+ * recorded responses byte for byte, and /health. With no file it is the idle bare Node
+ * process used as the memory and start-time ceiling.
+ */
+export async function startBare(responsesFile?: string): Promise<Child> {
+  const port = await freePort();
+  const args = ["-e", BARE_SERVER_JS];
+  if (responsesFile) args.push(responsesFile);
+  return startChild(args, { PATH: process.env.PATH, PORT: String(port) }, port, 20_000);
+}
+
+/** Resident set size now (VmRSS) and its high-water mark (VmHWM), in MiB. */
+export function readRss(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+}
+
+/** Samples a child's RSS every `everyMs` until stopped; returns the peak seen (MiB). */
+export function sampleRss(pid: number, everyMs = 20): { stop(): number } {
+  let peak = readRss(pid).rss;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, readRss(pid).rss);
+    } catch {
+      // The child exited: keep the last peak.
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, readRss(pid).rss);
+      } catch {}
+      return peak;
+    },
+  };
+}

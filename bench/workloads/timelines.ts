@@ -1,0 +1,88 @@
+// Workload 4, timelines: the Following feed page (GET / logged in) at full size: 1,000,000
+// posts, 10,000 accounts, 1,000 follows each. Latency is measured one request at a time
+// (concurrency 1), rotating over several logged-in viewers, so p50/p99 are what one reader
+// waits for on an otherwise idle server.
+//
+// Ceiling: the same read done directly on the database, in this process: the view
+// function the page calls (followingFeed: the feed query plus its batched hydration
+// queries), with no HTTP, no session lookup and no rendering. The ratio says how much of a
+// page's time is the database's; a bare HTTP server replaying the bytes would only measure
+// Node's HTTP stack, which the viral workload already does.
+import { followingFeed } from "../../src/db/views/timelines.ts";
+import { runLoad, timeCalls } from "../lib/load.ts";
+import { result } from "../lib/results.ts";
+import { sampleRss } from "../lib/procs.ts";
+import { PAGES, sessionCookie } from "../lib/site.ts";
+import type { SiteContext } from "./context.ts";
+
+const P99_TARGET_MS = 20;
+
+interface TimelinePage {
+  name: string;
+  path: () => string;
+  /** Headers that log viewer i in (a cookie for the web UI, a bearer token for the API). */
+  auth: (ctx: SiteContext, accountId: string) => Promise<Record<string, string>>;
+  /** The same read straight from the database. */
+  direct: (ctx: SiteContext, accountId: string) => Promise<unknown>;
+}
+
+// Adding the API home timeline later is one more entry here (bearer token auth).
+const PAGES_UNDER_TEST: TimelinePage[] = [
+  {
+    name: "following page",
+    path: PAGES.following,
+    auth: async (ctx, id) => ({ cookie: await sessionCookie(ctx.db, id) }),
+    direct: (ctx, id) => followingFeed(ctx.db.kysely, id, {}),
+  },
+];
+
+export async function timelines(ctx: SiteContext): Promise<void> {
+  const viewers = Array.from({ length: ctx.quick ? 5 : 20 }, (_, i) => ctx.seed.accountId(i * 7));
+  const d = ctx.quick ? { warmupMs: 300, measureMs: 1500 } : { warmupMs: 2000, measureMs: 15_000 };
+  for (const page of PAGES_UNDER_TEST) {
+    const headers = await Promise.all(viewers.map((id) => page.auth(ctx, id)));
+    await checkPage(ctx, page, viewers[0], headers[0]);
+    ctx.log(`timelines/${ctx.target.dialect}: ${page.name} over HTTP`);
+    const rss = sampleRss(ctx.server.pid);
+    const http = await runLoad({
+      origin: ctx.server.origin,
+      request: (i) => ({ path: page.path(), headers: headers[i % viewers.length] }),
+      concurrency: 1,
+      durationMs: d.measureMs,
+      warmupMs: d.warmupMs,
+    });
+    const peak = rss.stop();
+    if (http.errors || Object.keys(http.statuses).some((s) => s !== "200")) {
+      throw new Error(`${page.name}: non-200 answers ${JSON.stringify(http.statuses)}, errors ${http.errors} ${http.firstError ?? ""}`);
+    }
+    ctx.log(`timelines/${ctx.target.dialect}: ${page.name} directly on the database`);
+    const direct = await timeCalls((i) => page.direct(ctx, viewers[i % viewers.length]), { durationMs: d.measureMs, warmupMs: d.warmupMs });
+    const common = { workload: "timelines", dialect: ctx.target.dialect, unit: "ms", better: "lower" as const, ceilingIs: "same view on the db, no HTTP/render" };
+    ctx.add(result({ ...common, metric: `${page.name} p50 (${ctx.target.dialect})`, value: http.latency.p50, ceiling: direct.latency.p50 }));
+    ctx.add(result({ ...common, metric: `${page.name} p99 (${ctx.target.dialect})`, value: http.latency.p99, ceiling: direct.latency.p99, target: { value: P99_TARGET_MS } }));
+    ctx.add(
+      result({
+        workload: "timelines",
+        dialect: ctx.target.dialect,
+        metric: `server peak RSS, ${page.name} (${ctx.target.dialect})`,
+        value: peak,
+        unit: "MiB",
+        better: "lower",
+        ceiling: ctx.bareIdleRssMiB,
+        ceilingIs: "bare node:http process, idle",
+      }),
+    );
+    ctx.log(`  ${http.requests} requests, p50 ${http.latency.p50.toFixed(2)} ms, p99 ${http.latency.p99.toFixed(2)} ms; direct p50 ${direct.latency.p50.toFixed(2)} ms, p99 ${direct.latency.p99.toFixed(2)} ms`);
+  }
+}
+
+/** A figure for a page that is not the feed would be a lie: check the page shows it. */
+async function checkPage(ctx: SiteContext, page: TimelinePage, viewerId: string, headers: Record<string, string>): Promise<void> {
+  const res = await fetch(ctx.server.origin + page.path(), { headers, redirect: "manual" });
+  const body = await res.text();
+  const feed = (await page.direct(ctx, viewerId)) as Awaited<ReturnType<typeof followingFeed>>;
+  const newest = feed[0]?.post.text ?? "";
+  if (res.status !== 200 || !newest || !body.includes(newest)) {
+    throw new Error(`${page.name} (${page.path()}) does not show the viewer's feed: HTTP ${res.status}, newest post ${JSON.stringify(newest)} ${body.includes(newest) ? "found" : "not found"} in the page`);
+  }
+}

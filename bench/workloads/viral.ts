@@ -1,0 +1,99 @@
+// Workload 3, viral read burst (local part): a post goes viral and many readers, mostly
+// logged out, open the author's profile and the post at once. Each URL is hammered by
+// `concurrency` keep-alive clients; figures are requests/s and p99.
+//
+// Ceiling: a bare node:http server (a `node -e` child, no framework, no database) answering
+// the very same bytes, recorded from Weft just before, with the same concurrency and the
+// same load generator on the same two cores.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { recordResponse, type RecordedResponse } from "../lib/bare.ts";
+import { runLoad, type LoadResult } from "../lib/load.ts";
+import { sampleRss, startBare, type Child } from "../lib/procs.ts";
+import { result } from "../lib/results.ts";
+import { PAGES } from "../lib/site.ts";
+import type { SiteContext } from "./context.ts";
+
+const RPS_RATIO_TARGET = 0.5;
+const P99_TARGET_MS = 50;
+
+interface ViralUrl {
+  name: string;
+  path: string;
+  headers?: Record<string, string>;
+}
+
+async function viralUrls(ctx: SiteContext): Promise<ViralUrl[]> {
+  const author = ctx.seed.username(0);
+  const post = await ctx.db.kysely
+    .selectFrom("posts")
+    .select("id")
+    .where("account_id", "=", ctx.seed.accountId(0))
+    .where("visibility", "=", "public")
+    .where("in_reply_to_id", "is", null)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  // Once federation lands, WebFinger, the actor and the Note are one line each here, e.g.
+  // { name: "actor", path: `/ap/users/${ctx.seed.accountId(0)}`, headers: { accept: "application/activity+json" } },
+  return [
+    { name: "profile page", path: PAGES.profile(author) },
+    { name: "post page", path: PAGES.post(author, post.id) },
+  ];
+}
+
+function checkAllOk(name: string, r: LoadResult): void {
+  if (r.errors || Object.keys(r.statuses).some((s) => s !== "200")) {
+    throw new Error(`${name}: non-200 answers ${JSON.stringify(r.statuses)}, errors ${r.errors} ${r.firstError ?? ""}`);
+  }
+}
+
+export async function viral(ctx: SiteContext): Promise<void> {
+  const urls = await viralUrls(ctx);
+  const concurrency = ctx.quick ? 16 : 64;
+  const d = ctx.quick ? { warmupMs: 300, measureMs: 1500 } : { warmupMs: 2000, measureMs: 10_000 };
+  const recorded: Record<string, RecordedResponse> = {};
+  for (const u of urls) {
+    const r = await recordResponse(ctx.server.origin + u.path, u.headers);
+    if (r.status !== 200) throw new Error(`${u.name} (${u.path}) answered HTTP ${r.status}, not 200`);
+    recorded[u.path] = r;
+  }
+  const file = path.join(ctx.scratchDir, `viral-${ctx.target.dialect}.json`);
+  writeFileSync(file, JSON.stringify(recorded));
+  const bare = await startBare(file);
+  try {
+    let weftPeak = 0;
+    let barePeak = 0;
+    for (const u of urls) {
+      const load = (child: Child) => {
+        const rss = sampleRss(child.pid);
+        return runLoad({ origin: child.origin, request: () => ({ path: u.path, headers: u.headers }), concurrency, durationMs: d.measureMs, warmupMs: d.warmupMs }).then((r) => ({ r, peak: rss.stop() }));
+      };
+      ctx.log(`viral/${ctx.target.dialect}: ${u.name}, ${concurrency} clients, Weft then bare`);
+      const w = await load(ctx.server);
+      const b = await load(bare);
+      checkAllOk(`Weft ${u.name}`, w.r);
+      checkAllOk(`bare ${u.name}`, b.r);
+      weftPeak = Math.max(weftPeak, w.peak);
+      barePeak = Math.max(barePeak, b.peak);
+      const common = { workload: "viral-read-burst", dialect: ctx.target.dialect, ceilingIs: `bare node:http, same bytes, ${concurrency} clients` };
+      ctx.add(result({ ...common, metric: `${u.name} requests/s (${ctx.target.dialect})`, value: w.r.rps, unit: "req/s", better: "higher", ceiling: b.r.rps, target: { ratio: RPS_RATIO_TARGET } }));
+      ctx.add(result({ ...common, metric: `${u.name} p99 (${ctx.target.dialect})`, value: w.r.latency.p99, unit: "ms", better: "lower", ceiling: b.r.latency.p99, target: { value: P99_TARGET_MS } }));
+      ctx.log(`  Weft ${w.r.rps.toFixed(0)} req/s p99 ${w.r.latency.p99.toFixed(1)} ms; bare ${b.r.rps.toFixed(0)} req/s p99 ${b.r.latency.p99.toFixed(1)} ms`);
+    }
+    ctx.add(
+      result({
+        workload: "viral-read-burst",
+        dialect: ctx.target.dialect,
+        metric: `server peak RSS (${ctx.target.dialect})`,
+        value: weftPeak,
+        unit: "MiB",
+        better: "lower",
+        ceiling: barePeak,
+        ceilingIs: "bare node:http under the same load",
+      }),
+    );
+  } finally {
+    await bare.stop();
+  }
+}
