@@ -21,6 +21,12 @@ export interface UploadOptions {
   focus?: FocusInput;
   /** Avatars and headers go through the same checks, cropped to their shape. */
   purpose?: "attachment" | "avatar" | "header";
+  /**
+   * What the client said the file was. Deliberately unused: names and declared types lie,
+   * the sniffed magic bytes decide. Accepted so callers can pass them without thinking.
+   */
+  filename?: string;
+  declaredType?: string;
 }
 
 export interface MediaUpdate {
