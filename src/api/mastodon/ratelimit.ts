@@ -1,0 +1,42 @@
+// Mastodon's default API limit: 300 requests per 5 minutes, per token (or per address when
+// anonymous), counted in the shared `rate_limits` table so every process sees the same
+// count. Answers carry X-RateLimit-* headers; past the limit, 429.
+import type { MiddlewareHandler } from "hono";
+import { sql } from "kysely";
+import type { WeftContext } from "../../app.ts";
+import type { ApiEnv } from "./auth.ts";
+import { ApiError } from "./http.ts";
+import { clientAddress } from "./oauth/throttle.ts";
+
+export const API_LIMIT = 300;
+const WINDOW_MS = 5 * 60 * 1000;
+
+export function rateLimit(ctx: WeftContext): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (c.req.method === "OPTIONS") return next();
+    const grant = c.get("grant");
+    const key = grant ? `api:token:${grant.tokenId}` : `api:ip:${clientAddress(c)}`;
+    const now = Date.now();
+    const row = await ctx.db.kysely
+      .insertInto("rate_limits")
+      .values({ key, count: 1, reset_at: now + WINDOW_MS })
+      .onConflict((oc) =>
+        oc.column("key").doUpdateSet({
+          count: sql`CASE WHEN rate_limits.reset_at < ${now} THEN 1 ELSE rate_limits.count + 1 END`,
+          reset_at: sql`CASE WHEN rate_limits.reset_at < ${now} THEN ${now + WINDOW_MS} ELSE rate_limits.reset_at END`,
+        }),
+      )
+      .returning(["count", "reset_at"])
+      .executeTakeFirstOrThrow();
+    const count = Number(row.count);
+    const reset = new Date(Number(row.reset_at)).toISOString();
+    c.header("X-RateLimit-Limit", String(API_LIMIT));
+    c.header("X-RateLimit-Remaining", String(Math.max(0, API_LIMIT - count)));
+    c.header("X-RateLimit-Reset", reset);
+    if (count > API_LIMIT) {
+      c.header("Retry-After", String(Math.max(1, Math.ceil((Number(row.reset_at) - now) / 1000))));
+      throw new ApiError(429, "Too many requests");
+    }
+    await next();
+  };
+}

@@ -1,0 +1,87 @@
+// Gathers what serializers need beyond the views, in a few batched queries per response:
+// account counters, and the viewer's bookmarks and pins among the posts shown.
+import type { WeftContext } from "../../app.ts";
+import type { Account } from "../../domain/account.ts";
+import type { PostView } from "../../db/views/post-views.ts";
+import type { NotificationView } from "../../db/views/notifications.ts";
+import { apiDb } from "./db.ts";
+import { accountToMastodonAccount, NO_STATS, type AccountStats } from "./serializers/account.ts";
+import { postViewToMastodonStatus, type StatusContext } from "./serializers/status.ts";
+import { notificationToMastodon } from "./serializers/notification.ts";
+
+export async function loadStats(ctx: WeftContext, accountIds: string[]): Promise<Map<string, AccountStats>> {
+  const ids = [...new Set(accountIds)];
+  const out = new Map<string, AccountStats>(ids.map((id) => [id, { ...NO_STATS }]));
+  if (ids.length === 0) return out;
+  const db = ctx.db.kysely;
+  const [followers, following, posts] = await Promise.all([
+    db.selectFrom("follows").select(["followee_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("followee_id", "in", ids).where("state", "=", "accepted").groupBy("followee_id").execute(),
+    db.selectFrom("follows").select(["follower_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("follower_id", "in", ids).where("state", "=", "accepted").groupBy("follower_id").execute(),
+    db.selectFrom("posts").select(["account_id as id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.max("created_at").as("last")]).where("account_id", "in", ids).groupBy("account_id").execute(),
+  ]);
+  for (const r of followers) out.get(r.id)!.followers = Number(r.n);
+  for (const r of following) out.get(r.id)!.following = Number(r.n);
+  for (const r of posts) {
+    out.get(r.id)!.statuses = Number(r.n);
+    out.get(r.id)!.lastStatusAt = r.last as string | null;
+  }
+  return out;
+}
+
+function collectAccounts(views: PostView[], into: string[] = []): string[] {
+  for (const v of views) {
+    into.push(v.author.id);
+    if (v.repostOf) collectAccounts([v.repostOf], into);
+    if (v.quoteOf) collectAccounts([v.quoteOf], into);
+  }
+  return into;
+}
+
+function collectPosts(views: PostView[], into: string[] = []): string[] {
+  for (const v of views) {
+    into.push(v.post.id);
+    if (v.repostOf) collectPosts([v.repostOf], into);
+    if (v.quoteOf) collectPosts([v.quoteOf], into);
+  }
+  return into;
+}
+
+export async function statusContext(ctx: WeftContext, viewerId: string | null, views: PostView[], extraAccountIds: string[] = []): Promise<StatusContext> {
+  const postIds = [...new Set(collectPosts(views))];
+  const db = apiDb(ctx.db);
+  const [stats, bookmarks, pins] = await Promise.all([
+    loadStats(ctx, [...collectAccounts(views), ...extraAccountIds]),
+    viewerId && postIds.length ? db.selectFrom("bookmarks").select("post_id").where("account_id", "=", viewerId).where("post_id", "in", postIds).execute() : [],
+    postIds.length ? db.selectFrom("pins").select("post_id").where("post_id", "in", postIds).execute() : [],
+  ]);
+  return {
+    origin: ctx.config.origin,
+    stats,
+    bookmarked: new Set(bookmarks.map((b) => b.post_id)),
+    pinned: new Set(pins.map((p) => p.post_id)),
+  };
+}
+
+export async function renderStatuses(ctx: WeftContext, viewerId: string | null, views: PostView[]) {
+  const sc = await statusContext(ctx, viewerId, views);
+  return views.map((v) => postViewToMastodonStatus(v, sc));
+}
+
+export async function renderStatus(ctx: WeftContext, viewerId: string | null, view: PostView) {
+  return (await renderStatuses(ctx, viewerId, [view]))[0];
+}
+
+export async function renderAccounts(ctx: WeftContext, accounts: Account[]) {
+  const stats = await loadStats(ctx, accounts.map((a) => a.id));
+  return accounts.map((a) => accountToMastodonAccount(a, stats.get(a.id) ?? NO_STATS, ctx.config.origin));
+}
+
+export async function renderAccount(ctx: WeftContext, account: Account) {
+  return (await renderAccounts(ctx, [account]))[0];
+}
+
+export async function renderNotifications(ctx: WeftContext, viewerId: string, list: NotificationView[]) {
+  const posts = list.map((n) => n.post).filter((p): p is PostView => !!p);
+  const sc = await statusContext(ctx, viewerId, posts, list.map((n) => n.from.id));
+  return list.map((n) => notificationToMastodon(n, sc));
+}
