@@ -8,6 +8,8 @@ import { copyDatabase } from "./db/copy.ts";
 import { migrate } from "./db/migrate.ts";
 import { startServer, stopOnSignals } from "./main.ts";
 import { setupLogging } from "./log.ts";
+import { createToken } from "./api/mastodon/tokens.ts";
+import { parseScopes, unknownScopes } from "./api/mastodon/scopes.ts";
 
 class UsageError extends Error {}
 
@@ -23,6 +25,7 @@ Commands:
   account unsuspend <username>
   account approve <username>
   account fediverse <username> on|off
+  token create <username> [--scopes "read write follow push"]   Print a new API bearer token
   db copy --to <database-url>          Copy every table into a new, empty database, verified
 
 Configuration comes from environment variables; see README.md.`;
@@ -179,6 +182,21 @@ export async function runCli(argv: string[], env = process.env): Promise<number>
       }
       case "account":
         return await account(config, rest);
+      case "token": {
+        const [sub, ...args] = rest;
+        if (sub !== "create") throw new UsageError(sub ? `unknown token command "${sub}"` : "token needs a subcommand: create");
+        const { values, positionals } = parse(args, { scopes: { type: "string" } });
+        if (positionals.length !== 1) throw new UsageError("token create takes exactly one <username>");
+        const scopes = parseScopes((values.scopes as string | undefined) ?? "read write follow push");
+        const bad = unknownScopes(scopes);
+        if (bad.length) throw new UsageError(`unknown scope ${bad.join(", ")}`);
+        return withWeft(config, async (w) => {
+          const acct = await w.services.accounts.findLocal(positionals[0]);
+          if (!acct) return report({ ok: false, message: `No local account "${positionals[0]}".` }, "");
+          console.log(await createToken(w.db, acct.id, scopes));
+          return 0;
+        });
+      }
       case "db":
         return await dbCommand(config, rest);
       default:
