@@ -1,7 +1,7 @@
 // Forward-only migrations, applied at start (and by `weft migrate`). The list is static:
 // no directory scan, so the set that runs is exactly the set that was reviewed.
 import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
-import type { Kysely } from "kysely";
+import { PostgresAdapter, sql, type Kysely } from "kysely";
 import * as m0001 from "./migrations/0001-core.ts";
 import * as m0002 from "./migrations/0002-federation.ts";
 import * as m0003 from "./migrations/0003-oauth.ts";
@@ -21,7 +21,16 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  // Unless told a schema, Kysely's Migrator looks for its bookkeeping tables in *every*
+  // schema: with several sites (or concurrent test runs) in one PostgreSQL database it
+  // then sees another schema's kysely_migration_lock and never creates its own. Name the
+  // schema in use (public by default, or the one from `?schema=`).
+  let migrationTableSchema: string | undefined;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const r = await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db);
+    migrationTableSchema = r.rows[0]?.s ?? undefined;
+  }
+  const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
