@@ -1,5 +1,70 @@
-// Mounts fediverse sharing (Fedify) on the app. Filled in by the federation work.
+// Mounts fediverse sharing (Fedify) on the app: a middleware that lets Fedify answer
+// ActivityPub, WebFinger and NodeInfo requests and passes everything else (HTML pages) on
+// to the web UI. The same post and profile URLs answer with ActivityPub JSON when asked.
 import type { Hono } from "hono";
 import type { WeftContext } from "../app.ts";
+import { findLocalAccount } from "../db/repositories/accounts.ts";
+import { RemoteService } from "../services/remote.ts";
+import { buildFederation } from "./builder.ts";
+import type { FedData } from "./context.ts";
+import { registerOutbound } from "./outbound.ts";
+import { wireRemoteMentions } from "./lookup.ts";
 
-export async function mountFederation(_app: Hono, _ctx: WeftContext): Promise<void> {}
+const AP_TYPES = /application\/(activity\+json|ld\+json)/;
+
+export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void> {
+  // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
+  if (!ctx.config.federation) return;
+  const federation = await buildFederation(ctx);
+  const remote = new RemoteService({ db: ctx.db, config: ctx.config, signal: ctx.signal }, ctx.services.posts, ctx.services.follows);
+  const data: FedData = { weft: ctx, remote };
+  void federation.startQueue(data);
+  registerOutbound(ctx, federation, data);
+  wireRemoteMentions(ctx, federation, data);
+
+  app.use("*", async (c, next) => {
+    const req = c.req.raw;
+    const url = new URL(req.url);
+    let path = url.pathname;
+    // Content negotiation on the HTML URLs: /@name and /@name/posts/<id>.
+    if (req.method === "GET" && AP_TYPES.test(req.headers.get("accept") ?? "")) {
+      const m = /^\/@([A-Za-z0-9_]{1,30})(?:\/posts\/(\d{18}))?\/?$/.exec(path);
+      if (m) {
+        const account = await findLocalAccount(ctx.db.kysely, m[1]);
+        if (!account) return next();
+        path = m[2] ? `/ap/posts/${m[2]}` : `/ap/users/${account.id}`;
+      }
+    }
+    if (path === "/.well-known/host-meta" || path === "/.well-known/host-meta.json") return hostMeta(ctx.config.origin, path.endsWith(".json"));
+    if (!path.startsWith("/ap/") && !path.startsWith("/.well-known/") && !path.startsWith("/nodeinfo/")) return next();
+    // Behind a TLS-terminating proxy Weft sees http://; signatures (RFC 9421 signs the
+    // full target URI) and every id must use the configured https origin.
+    const target = new URL(path + url.search, ctx.config.origin);
+    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+    const canonical = new Request(target, { method: req.method, headers: req.headers, body });
+    let fellThrough = false;
+    const res = await federation.fetch(canonical, {
+      contextData: data,
+      onNotFound: () => {
+        fellThrough = true;
+        return new Response("Not found", { status: 404 });
+      },
+      onNotAcceptable: () => {
+        fellThrough = true;
+        return new Response("Not acceptable", { status: 406 });
+      },
+    });
+    // Unknown /ap/ paths and unshared objects stay 404; other paths go on to the web UI.
+    if (fellThrough && !path.startsWith("/ap/")) return next();
+    return res;
+  });
+}
+
+/** host-meta (XRD and JSON): older clients find WebFinger through it. */
+function hostMeta(origin: string, json: boolean): Response {
+  const template = `${origin}/.well-known/webfinger?resource={uri}`;
+  const headers = { "access-control-allow-origin": "*" };
+  if (json) return Response.json({ links: [{ rel: "lrdd", template }] }, { headers });
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${template}"/>\n</XRD>\n`;
+  return new Response(xml, { headers: { ...headers, "content-type": "application/xrd+xml; charset=utf-8" } });
+}

@@ -1,0 +1,66 @@
+// Builds one server's Fedify Federation: dispatchers, inbox listeners, Weft's own KvStore
+// and durable queue. Built per Weft (no module-level federation), so tests run several.
+import { createFederationBuilder, createExponentialBackoffPolicy, type Federation } from "@fedify/fedify";
+import { Accept, Announce, Block, Create, Delete, EmojiReact, Flag, Follow, Like, Reject, Undo, Update } from "@fedify/vocab";
+import type { WeftContext } from "../app.ts";
+import type { FedData } from "./context.ts";
+import { registerActor } from "./dispatchers/actor.ts";
+import { registerCollections } from "./dispatchers/collections.ts";
+import { registerNodeInfo } from "./dispatchers/nodeinfo.ts";
+import { registerObjects } from "./dispatchers/objects.ts";
+import { onAnnounce } from "./inbox/announce.ts";
+import { onBlock, onFlag } from "./inbox/block.ts";
+import { log } from "./inbox/common.ts";
+import { onCreate } from "./inbox/create.ts";
+import { onDelete } from "./inbox/delete.ts";
+import { onAccept, onFollow, onReject } from "./inbox/follow.ts";
+import { onLike } from "./inbox/like.ts";
+import { onUndo } from "./inbox/undo.ts";
+import { onUpdate } from "./inbox/update.ts";
+import { WeftKvStore } from "./kv.ts";
+import { WeftMessageQueue } from "./queue.ts";
+import { Temporal } from "./temporal.ts";
+import { PATHS } from "./uris.ts";
+
+export async function buildFederation(weft: WeftContext): Promise<Federation<FedData>> {
+  const builder = createFederationBuilder<FedData>();
+  registerActor(builder);
+  registerCollections(builder);
+  registerObjects(builder);
+  registerNodeInfo(builder);
+  // Unregistered types (Move, Add, Question votes, ...) are answered 202 and ignored by
+  // Fedify, never a 500.
+  builder
+    .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
+    .on(Follow, onFollow)
+    .on(Accept, onAccept)
+    .on(Reject, onReject)
+    .on(Create, onCreate)
+    .on(Update, onUpdate)
+    .on(Delete, onDelete)
+    .on(Like, onLike)
+    .on(EmojiReact, onLike)
+    .on(Announce, onAnnounce)
+    .on(Undo, onUndo)
+    .on(Block, onBlock)
+    .on(Flag, onFlag)
+    .onError((_ctx, error) => {
+      log.warn("inbox listener failed: {error}", { error: String(error) });
+    });
+  return builder.build({
+    kv: new WeftKvStore(weft.db),
+    queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker),
+    // Started by mountFederation before the worker starts, so the worker knows the queue.
+    manuallyStartQueue: true,
+    // One canonical origin from configuration, never the request's Host (FEDERATION-NOTES).
+    origin: weft.config.origin,
+    allowPrivateAddress: weft.config.allowPrivateAddress,
+    // Retries outlast a remote's day-long outage: 1 s doubling to 6 h, 16 attempts (~2 days).
+    outboxRetryPolicy: createExponentialBackoffPolicy({
+      maxAttempts: 16,
+      initialDelay: Temporal.Duration.from({ seconds: 1 }),
+      maxDelay: Temporal.Duration.from({ hours: 6 }),
+    }),
+    userAgent: { software: `Weft/0.1.0`, url: new URL(weft.config.origin) },
+  });
+}

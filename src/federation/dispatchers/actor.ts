@@ -1,0 +1,40 @@
+// The actor (Person), its keys and the WebFinger handle mapping. A local account that is
+// not shared (sharing off, private, suspended, or federation off) answers 404 everywhere.
+import type { FederationBuilder } from "@fedify/fedify";
+import { findLocalAccount } from "../../db/repositories/accounts.ts";
+import { isShared } from "../../domain/fediverse.ts";
+import { actorKeyPairs } from "../keys.ts";
+import { accountToAsPerson } from "../mappers/domain-to-as.ts";
+import { sharedAccount, type FedData } from "../context.ts";
+import { PATHS } from "../uris.ts";
+
+export function registerActor(builder: FederationBuilder<FedData>): void {
+  builder
+    .setActorDispatcher(PATHS.actor, async (ctx, identifier) => {
+      const account = await sharedAccount(ctx.data.weft, identifier);
+      if (!account) return null;
+      const keys = await ctx.getActorKeyPairs(identifier);
+      return accountToAsPerson(ctx, account, {
+        cryptographicKey: keys[0]?.cryptographicKey,
+        multikeys: keys.map((k) => k.multikey),
+      });
+    })
+    .setKeyPairsDispatcher(async (ctx, identifier) => {
+      const account = await sharedAccount(ctx.data.weft, identifier);
+      if (!account) return [];
+      return (await actorKeyPairs(ctx.data.weft.db, account.id)).map((k) => ({ privateKey: k.privateKey, publicKey: k.publicKey }));
+    })
+    // WebFinger: acct:username@host -> the id-based actor (renames keep the actor id).
+    .mapHandle(async (ctx, username) => {
+      const account = await findLocalAccount(ctx.data.weft.db.kysely, username);
+      return account && isShared(account, ctx.data.weft.config) ? account.id : null;
+    })
+    // WebFinger by profile URL (https://host/@username), as Mastodon's search sends it.
+    .mapAlias(async (ctx, resource) => {
+      if (resource.origin !== ctx.origin) return null;
+      const m = /^\/@([A-Za-z0-9_]{1,30})$/.exec(resource.pathname);
+      if (!m) return null;
+      const account = await findLocalAccount(ctx.data.weft.db.kysely, m[1]);
+      return account && isShared(account, ctx.data.weft.config) ? { identifier: account.id } : null;
+    });
+}

@@ -1,0 +1,44 @@
+// Create of a post (Note, Article, Page, Question, Video, ...): replies, mentions and
+// quotes of our posts arrive this way and become counts, thread replies and notifications.
+import type { Create, Object as ASObject } from "@fedify/vocab";
+import type { Account } from "../../domain/account.ts";
+import { asObjectToPostFields, isPostLike, type RemotePostFields } from "../mappers/as-to-domain.ts";
+import type { RemotePostInput } from "../../services/remote.ts";
+import { localActor, postByUri, senderOf, type Ctx } from "./common.ts";
+
+/** Turns mapped fields into the service's input: parent, quote and mentions resolved here. */
+export async function resolvePostInput(ctx: Ctx, fields: RemotePostFields): Promise<RemotePostInput | null> {
+  const inReplyTo = await postByUri(ctx, fields.inReplyToUri);
+  // A reply to a local post we do not serve (author not sharing, or non-public) is refused.
+  if (fields.inReplyToUri?.startsWith(`${ctx.origin}/`) && !inReplyTo) return null;
+  const quoteOf = await postByUri(ctx, fields.quoteUri);
+  const mentionedIds: string[] = [];
+  for (const href of fields.mentionHrefs) {
+    const local = await localActor(ctx, href);
+    const account = local ?? (href.startsWith(`${ctx.origin}/`) ? null : await ctx.data.remote.findAccountByUri(href));
+    if (account && !mentionedIds.includes(account.id)) mentionedIds.push(account.id);
+  }
+  return { ...fields, inReplyTo, quoteOf, mentionedIds };
+}
+
+/** Checks that `object` is authored by `sender` and lives on its server (SECURITY-CASES 18, 19). */
+export function ownedBy(object: ASObject, sender: Account): boolean {
+  if (!object.id || !sender.uri) return false;
+  const senderOrigin = new URL(sender.uri).origin;
+  if (object.id.origin !== senderOrigin) return false;
+  const attributed = object.attributionIds.map((u) => u.href);
+  return attributed.length > 0 && attributed.every((a) => a === sender.uri);
+}
+
+export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
+  const sender = await senderOf(ctx, create);
+  if (!sender) return;
+  const object = await create.getObject({ suppressError: true }).catch(() => null);
+  if (!object || !isPostLike(object) || !ownedBy(object, sender)) return;
+  const row = await ctx.data.weft.db.kysely.selectFrom("accounts").select("followers_url").where("id", "=", sender.id).executeTakeFirst();
+  const fields = await asObjectToPostFields(object, row?.followers_url ?? null);
+  if (!fields) return;
+  const input = await resolvePostInput(ctx, fields);
+  if (!input) return;
+  await ctx.data.remote.createPost(sender.id, input);
+}

@@ -1,0 +1,54 @@
+// Each local actor has an RSA-2048 key (RSASSA-PKCS1-v1_5: what Mastodon verifies HTTP
+// signatures with) and an Ed25519 key (FEP-8b32 object integrity proofs), made on first
+// need and kept as JWK in `actor_keys`.
+import { webcrypto } from "node:crypto";
+import type { Db } from "../db/kysely.ts";
+import { fedDb } from "./db.ts";
+
+export interface ActorKeyPair {
+  kind: "rsa" | "ed25519";
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+const subtle = webcrypto.subtle as unknown as SubtleCrypto;
+
+const ALGORITHMS = {
+  rsa: { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+  ed25519: { name: "Ed25519" },
+} as const;
+
+async function generate(kind: "rsa" | "ed25519"): Promise<{ publicJwk: JsonWebKey; privateJwk: JsonWebKey }> {
+  const pair = (await subtle.generateKey(ALGORITHMS[kind] as never, true, ["sign", "verify"])) as CryptoKeyPair;
+  return { publicJwk: await subtle.exportKey("jwk", pair.publicKey), privateJwk: await subtle.exportKey("jwk", pair.privateKey) };
+}
+
+async function importPair(kind: "rsa" | "ed25519", publicJwk: JsonWebKey, privateJwk: JsonWebKey): Promise<ActorKeyPair> {
+  const alg = ALGORITHMS[kind] as never;
+  return {
+    kind,
+    publicKey: await subtle.importKey("jwk", publicJwk, alg, true, ["verify"]),
+    privateKey: await subtle.importKey("jwk", privateJwk, alg, true, ["sign"]),
+  };
+}
+
+/** The account's two key pairs, RSA first (Fedify signs HTTP requests with the first RSA key). */
+export async function actorKeyPairs(db: Db, accountId: string): Promise<ActorKeyPair[]> {
+  const k = fedDb(db);
+  const out: ActorKeyPair[] = [];
+  for (const kind of ["rsa", "ed25519"] as const) {
+    let row = await k.selectFrom("actor_keys").selectAll().where("account_id", "=", accountId).where("kind", "=", kind).executeTakeFirst();
+    if (!row) {
+      const fresh = await generate(kind);
+      await k
+        .insertInto("actor_keys")
+        .values({ account_id: accountId, kind, public_jwk: JSON.stringify(fresh.publicJwk), private_jwk: JSON.stringify(fresh.privateJwk), created_at: new Date().toISOString() })
+        .onConflict((oc) => oc.columns(["account_id", "kind"]).doNothing())
+        .execute();
+      // Two requests racing for the first key: whichever row was stored wins.
+      row = await k.selectFrom("actor_keys").selectAll().where("account_id", "=", accountId).where("kind", "=", kind).executeTakeFirstOrThrow();
+    }
+    out.push(await importPair(kind, JSON.parse(row.public_jwk), JSON.parse(row.private_jwk)));
+  }
+  return out;
+}

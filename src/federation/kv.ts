@@ -1,0 +1,74 @@
+// Fedify's KvStore over Weft's `kv` table: one store for everything, durable, on both
+// dialects. Keys are JSON arrays of strings so a prefix list is a LIKE on the text form.
+import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
+import type { Db } from "../db/kysely.ts";
+
+function encode(key: KvKey): string {
+  return JSON.stringify(key);
+}
+
+function expiry(options?: KvStoreSetOptions): number | null {
+  return options?.ttl ? Date.now() + options.ttl.total({ unit: "milliseconds" }) : null;
+}
+
+export class WeftKvStore implements KvStore {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async get<T = unknown>(key: KvKey): Promise<T | undefined> {
+    const row = await this.#db.kysely.selectFrom("kv").select(["value", "expires_at"]).where("key", "=", encode(key)).executeTakeFirst();
+    if (!row) return undefined;
+    if (row.expires_at != null && Number(row.expires_at) <= Date.now()) {
+      await this.delete(key);
+      return undefined;
+    }
+    return JSON.parse(row.value) as T;
+  }
+
+  async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
+    const row = { key: encode(key), value: JSON.stringify(value ?? null), expires_at: expiry(options) };
+    await this.#db.kysely
+      .insertInto("kv")
+      .values(row)
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: row.value, expires_at: row.expires_at }))
+      .execute();
+  }
+
+  async delete(key: KvKey): Promise<void> {
+    await this.#db.kysely.deleteFrom("kv").where("key", "=", encode(key)).execute();
+  }
+
+  async cas(key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> {
+    return this.#db.kysely.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom("kv").select(["value", "expires_at"]).where("key", "=", encode(key)).executeTakeFirst();
+      const live = row && (row.expires_at == null || Number(row.expires_at) > Date.now());
+      const current = live ? JSON.parse(row.value) : undefined;
+      if (JSON.stringify(current) !== JSON.stringify(expectedValue)) return false;
+      const value = { key: encode(key), value: JSON.stringify(newValue ?? null), expires_at: expiry(options) };
+      await tx
+        .insertInto("kv")
+        .values(value)
+        .onConflict((oc) => oc.column("key").doUpdateSet({ value: value.value, expires_at: value.expires_at }))
+        .execute();
+      return true;
+    });
+  }
+
+  async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {
+    let q = this.#db.kysely.selectFrom("kv").select(["key", "value", "expires_at"]);
+    if (prefix) {
+      const p = encode(prefix).slice(0, -1); // drop the closing bracket
+      // LIKE wildcards in keys are rare; filter exactly below anyway.
+      q = q.where((eb) => eb.or([eb("key", "=", encode(prefix)), eb("key", "like", `${p.replace(/[\\%_]/g, "_")},%`)]));
+    }
+    const now = Date.now();
+    for (const row of await q.orderBy("key").execute()) {
+      if (row.expires_at != null && Number(row.expires_at) <= now) continue;
+      const key = JSON.parse(row.key) as string[];
+      if (prefix && !prefix.every((part, i) => key[i] === part)) continue;
+      yield { key: key as unknown as KvKey, value: JSON.parse(row.value) };
+    }
+  }
+}

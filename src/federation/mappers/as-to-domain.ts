@@ -1,0 +1,146 @@
+// ActivityStreams -> domain: remote actors to account fields, remote objects to post
+// fields. No I/O beyond what Fedify does to read embedded values; HTML is sanitized here,
+// before anything is stored.
+import { Article, Document, Hashtag, Image, Mention, Note, Page, PUBLIC_COLLECTION, Question, Video, type Actor, type Object as ASObject } from "@fedify/vocab";
+import type { Visibility } from "../../domain/post.ts";
+import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+
+export interface RemoteAccountFields {
+  uri: string;
+  username: string;
+  domain: string;
+  displayName: string;
+  bio: string;
+  bioHtml: string;
+  url: string | null;
+  inboxUrl: string | null;
+  sharedInboxUrl: string | null;
+  followersUrl: string | null;
+  outboxUrl: string | null;
+  featuredUrl: string | null;
+  actorType: string;
+  avatarUrl: string | null;
+  headerUrl: string | null;
+  alsoKnownAs: string[];
+}
+
+const MAX_NAME = 100;
+
+function hrefOf(v: unknown): string | null {
+  if (v instanceof URL) return v.href;
+  if (v && typeof v === "object" && "href" in v && (v as { href: unknown }).href instanceof URL) return (v as { href: URL }).href.href;
+  return null;
+}
+
+function httpUrl(s: string | null): string | null {
+  return s && /^https?:\/\//.test(s) ? s : null;
+}
+
+export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccountFields | null> {
+  if (!actor.id) return null;
+  const id = actor.id;
+  // The domain comes from the actor's verified id, never from what it claims elsewhere.
+  const username = String(actor.preferredUsername ?? "").trim() || id.pathname.split("/").filter(Boolean).pop() || "unknown";
+  const icon = await actor.getIcon({ suppressError: true }).catch(() => null);
+  const image = await actor.getImage({ suppressError: true }).catch(() => null);
+  const bioHtml = sanitizeRemoteHtml(actor.summary?.toString());
+  return {
+    uri: id.href,
+    username: username.slice(0, 100),
+    domain: id.host.toLowerCase(),
+    displayName: (actor.name?.toString() ?? "").slice(0, MAX_NAME),
+    bio: htmlToText(bioHtml),
+    bioHtml,
+    url: httpUrl(hrefOf(actor.url)) ?? id.href,
+    inboxUrl: actor.inboxId?.href ?? null,
+    sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
+    followersUrl: actor.followersId?.href ?? null,
+    outboxUrl: actor.outboxId?.href ?? null,
+    featuredUrl: actor.featuredId?.href ?? null,
+    actorType: actor.constructor.name,
+    avatarUrl: httpUrl(icon instanceof Image ? hrefOf(icon.url) : null),
+    headerUrl: httpUrl(image instanceof Image ? hrefOf(image.url) : null),
+    alsoKnownAs: actor.aliasIds.map((u) => u.href),
+  };
+}
+
+export interface RemotePostFields {
+  uri: string;
+  url: string | null;
+  attributedTo: string | null;
+  html: string;
+  text: string;
+  summary: string | null;
+  sensitive: boolean;
+  language: string | null;
+  visibility: Visibility;
+  inReplyToUri: string | null;
+  quoteUri: string | null;
+  mentionHrefs: string[];
+  tags: string[];
+  createdAt: string;
+  editedAt: string | null;
+  objectType: string | null;
+  title: string | null;
+}
+
+const PUBLIC = new Set([PUBLIC_COLLECTION.href, "as:Public", "Public"]);
+
+/** The types that become posts; others (Audio, Event, ...) are ignored for now. */
+export function isPostLike(o: unknown): o is Note | Article | Page | Question | Video | Image | Document {
+  return o instanceof Note || o instanceof Article || o instanceof Page || o instanceof Question || o instanceof Video || o instanceof Image || o instanceof Document;
+}
+
+export function visibilityOf(object: ASObject, followersUrl: string | null): Visibility {
+  const to = object.toIds.map((u) => u.href);
+  const cc = object.ccIds.map((u) => u.href);
+  if (to.some((u) => PUBLIC.has(u))) return "public";
+  if (cc.some((u) => PUBLIC.has(u))) return "unlisted";
+  if (followersUrl && [...to, ...cc].includes(followersUrl)) return "followers";
+  if ([...to, ...cc].some((u) => u.endsWith("/followers"))) return "followers";
+  return "direct";
+}
+
+export async function asObjectToPostFields(object: ASObject, followersUrl: string | null): Promise<RemotePostFields | null> {
+  if (!object.id || !isPostLike(object)) return null;
+  const mentionHrefs: string[] = [];
+  const tags: string[] = [];
+  for await (const tag of object.getTags({ suppressError: true })) {
+    if (tag instanceof Mention && tag.href) mentionHrefs.push(tag.href.href);
+    else if (tag instanceof Hashtag && tag.name) {
+      const name = tag.name.toString().replace(/^#/, "").normalize("NFKC").toLowerCase();
+      if (name && tags.length < 20 && !tags.includes(name)) tags.push(name);
+    }
+    if (mentionHrefs.length > 50) break;
+  }
+  // A contentMap arrives as a LanguageString with a locale.
+  const locale = (object.contents.find((c) => typeof c !== "string") as { locale?: Intl.Locale } | undefined)?.locale;
+  const language = locale?.baseName ?? null;
+  const isNote = object instanceof Note;
+  const title = isNote ? null : (object.name?.toString() ?? null);
+  let html = sanitizeRemoteHtml(object.content?.toString() ?? (isNote ? "" : object.summary?.toString()));
+  // Non-Note objects (PeerTube Video, Lemmy Page, WordPress Article) render as a title and
+  // a link to the original, never as a blank post.
+  const url = httpUrl(hrefOf(object.url)) ?? object.id.href;
+  if (!isNote && !html) html = `<p><a href="${url.replace(/"/g, "&quot;")}">${(title ?? url).replace(/[<>&"]/g, "")}</a></p>`;
+  const quote = (object instanceof Note || object instanceof Article) ? (object.quoteId ?? object.quoteUrl) : null;
+  return {
+    uri: object.id.href,
+    url,
+    attributedTo: object.attributionId?.href ?? null,
+    html,
+    text: htmlToText(html),
+    summary: isNote ? (object.summary?.toString().slice(0, 500) || null) : null,
+    sensitive: !!object.sensitive || (isNote && !!object.summary),
+    language: language && /^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(language) ? language : null,
+    visibility: visibilityOf(object, followersUrl),
+    inReplyToUri: object.replyTargetId?.href ?? null,
+    quoteUri: quote?.href ?? null,
+    mentionHrefs,
+    tags,
+    createdAt: object.published ? new Date(object.published.epochMilliseconds).toISOString() : new Date().toISOString(),
+    editedAt: object.updated ? new Date(object.updated.epochMilliseconds).toISOString() : null,
+    objectType: isNote ? null : object.constructor.name,
+    title: title?.slice(0, 300) ?? null,
+  };
+}

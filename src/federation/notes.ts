@@ -1,0 +1,44 @@
+// Gathers what a Note needs (author, mentions, tags, parent and quoted ids) for a post.
+import type { Kysely } from "kysely";
+import type { Account } from "../domain/account.ts";
+import type { Post } from "../domain/post.ts";
+import type { Database } from "../db/schema.ts";
+import { findAccountById, rowToAccount } from "../db/repositories/accounts.ts";
+import { findPostById } from "../db/repositories/posts.ts";
+import { postToAsNote, type NoteContext } from "./mappers/domain-to-as.ts";
+import type { Note } from "@fedify/vocab";
+import { noteUri } from "./uris.ts";
+
+/** Our Note id for a local post, the stored uri for a remote one. */
+export function postObjectUri(origin: string, post: Pick<Post, "id" | "local" | "uri">): string {
+  return post.local ? noteUri(origin, post.id) : post.uri!;
+}
+
+export async function noteContext(db: Kysely<Database>, origin: string, post: Post, author?: Account): Promise<NoteContext> {
+  const [mentionRows, tagRows] = await Promise.all([
+    db.selectFrom("post_mentions").innerJoin("accounts", "accounts.id", "post_mentions.account_id").selectAll("accounts").where("post_mentions.post_id", "=", post.id).execute(),
+    db.selectFrom("post_tags").select("tag").where("post_id", "=", post.id).orderBy("tag").execute(),
+  ]);
+  let inReplyTo: string | null = post.inReplyToUri;
+  if (post.inReplyToId) {
+    const parent = await findPostById(db, post.inReplyToId);
+    if (parent) inReplyTo = postObjectUri(origin, parent);
+  }
+  let quote: string | null = null;
+  if (post.quoteOfId) {
+    const q = await findPostById(db, post.quoteOfId);
+    if (q) quote = postObjectUri(origin, q);
+  }
+  return {
+    origin,
+    author: author ?? (await findAccountById(db, post.accountId))!,
+    mentions: mentionRows.map((r) => rowToAccount(r)).sort((a, b) => a.id.localeCompare(b.id)),
+    tags: tagRows.map((t) => t.tag),
+    inReplyTo,
+    quote,
+  };
+}
+
+export async function loadNote(db: Kysely<Database>, origin: string, post: Post): Promise<Note> {
+  return postToAsNote(post, await noteContext(db, origin, post));
+}

@@ -1,0 +1,44 @@
+// Fedify's MessageQueue over Weft's durable `jobs` table: outgoing deliveries and
+// accepted inbox activities survive a restart or a `kill -9`. The in-process worker runs
+// the handler; Fedify does its own retries (nativeRetrial false), so a handler that
+// throws is not retried twice.
+import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
+import type { Db } from "../db/kysely.ts";
+import { enqueue } from "../jobs/queue.ts";
+import type { JobSignal, Worker } from "../jobs/worker.ts";
+
+export const FEDIFY_QUEUE = "fedify";
+
+export class WeftMessageQueue implements MessageQueue {
+  readonly nativeRetrial = false;
+  readonly #db: Db;
+  readonly #signal: JobSignal;
+  readonly #worker: Worker;
+  constructor(db: Db, signal: JobSignal, worker: Worker) {
+    this.#db = db;
+    this.#signal = signal;
+    this.#worker = worker;
+  }
+
+  async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    const delayMs = options?.delay ? Math.max(0, options.delay.total({ unit: "milliseconds" })) : 0;
+    await enqueue(this.#db.kysely, FEDIFY_QUEUE, message, { delayMs, orderingKey: options?.orderingKey });
+    this.#signal.notify();
+  }
+
+  async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    for (const m of messages) await this.enqueue(m, options);
+  }
+
+  /** Registers the handler with the worker (before it starts) and waits for the abort. */
+  listen(handler: (message: any) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+    this.#worker.handle(FEDIFY_QUEUE, async (payload) => {
+      await handler(payload);
+    }, { maxAttempts: 1, backoffMs: () => 0 });
+    return new Promise((resolve) => {
+      if (!options?.signal) return; // lives as long as the process
+      if (options.signal.aborted) return resolve();
+      options.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+}

@@ -1,0 +1,348 @@
+// Inbound write use-cases: what remote servers do to this one (their accounts, posts,
+// likes, reposts, follows, blocks, reports). The federation inbox maps ActivityStreams to
+// these plain inputs after checking origin and authorization; each write is one
+// transaction, notifies like local actions do, and is idempotent on the remote uri.
+import { sql } from "kysely";
+import type { Account } from "../domain/account.ts";
+import { newId } from "../domain/ids.ts";
+import type { Post, Visibility } from "../domain/post.ts";
+import { findAccountById, rowToAccount } from "../db/repositories/accounts.ts";
+import { findPostById, rowToPost } from "../db/repositories/posts.ts";
+import { isFollowing } from "../db/views/relations.ts";
+import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
+import type { FollowService } from "./follows.ts";
+import { notify, unnotify } from "./notify.ts";
+import type { PostService } from "./posts.ts";
+
+export interface RemoteAccountInput {
+  uri: string;
+  username: string;
+  domain: string;
+  displayName: string;
+  bio: string;
+  bioHtml: string;
+  url: string | null;
+  inboxUrl: string | null;
+  sharedInboxUrl: string | null;
+  followersUrl: string | null;
+  outboxUrl: string | null;
+  featuredUrl: string | null;
+  actorType: string;
+  avatarUrl: string | null;
+  headerUrl: string | null;
+  alsoKnownAs: string[];
+}
+
+export interface RemotePostInput {
+  uri: string;
+  url: string | null;
+  html: string;
+  text: string;
+  summary: string | null;
+  sensitive: boolean;
+  language: string | null;
+  visibility: Visibility;
+  inReplyTo: Post | null;
+  inReplyToUri: string | null;
+  quoteOf: Post | null;
+  mentionedIds: string[];
+  tags: string[];
+  createdAt: string;
+  objectType: string | null;
+  title: string | null;
+}
+
+export class RemoteService {
+  readonly #deps: ServiceDeps;
+  readonly #posts: PostService;
+  readonly #follows: FollowService;
+  constructor(deps: ServiceDeps, posts: PostService, follows: FollowService) {
+    this.#deps = deps;
+    this.#posts = posts;
+    this.#follows = follows;
+  }
+  get #db() {
+    return this.#deps.db.kysely;
+  }
+
+  async findAccountByUri(uri: string): Promise<Account | null> {
+    const r = await this.#db.selectFrom("accounts").selectAll().where("uri", "=", uri).executeTakeFirst();
+    return r ? rowToAccount(r) : null;
+  }
+
+  async findPostByUri(uri: string): Promise<Post | null> {
+    const r = await this.#db.selectFrom("posts").selectAll().where("uri", "=", uri).executeTakeFirst();
+    return r ? rowToPost(r) : null;
+  }
+
+  /** Stores or refreshes a remote actor, keyed on its uri. */
+  async upsertAccount(a: RemoteAccountInput): Promise<Account> {
+    const now = nowIso();
+    const fields = {
+      username: a.username,
+      username_lower: a.username.toLowerCase(),
+      domain: a.domain,
+      display_name: a.displayName,
+      bio: a.bio,
+      bio_html: a.bioHtml,
+      avatar_url: a.avatarUrl,
+      header_url: a.headerUrl,
+      updated_at: now,
+      url: a.url,
+      inbox_url: a.inboxUrl,
+      shared_inbox_url: a.sharedInboxUrl,
+      followers_url: a.followersUrl,
+      outbox_url: a.outboxUrl,
+      featured_url: a.featuredUrl,
+      actor_type: a.actorType,
+      also_known_as_json: JSON.stringify(a.alsoKnownAs),
+      fetched_at: now,
+    };
+    const existing = await this.findAccountByUri(a.uri);
+    if (existing) {
+      await this.#db.updateTable("accounts").set(fields).where("id", "=", existing.id).execute();
+      return (await findAccountById(this.#db, existing.id))!;
+    }
+    // Another actor took this handle before (a re-created account): the newest wins it.
+    await this.#db
+      .updateTable("accounts")
+      .set({ username_lower: sql`username_lower || '~' || id` as never })
+      .where("username_lower", "=", fields.username_lower)
+      .where("domain", "=", a.domain)
+      .execute();
+    const id = newId();
+    await this.#db
+      .insertInto("accounts")
+      .values({
+        id, ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
+        password_hash: null, created_at: now, uri: a.uri, fields_json: null, moved_to_id: null,
+      })
+      .onConflict((oc) => oc.column("uri").doNothing())
+      .execute();
+    return (await this.findAccountByUri(a.uri))!;
+  }
+
+  /** Stores a remote post; null when it was deleted before (tombstone) or already stored. */
+  async createPost(authorId: string, input: RemotePostInput): Promise<Post | null> {
+    const gone = await this.#db.selectFrom("tombstones").select("uri").where("uri", "=", input.uri).executeTakeFirst();
+    if (gone || (await this.findPostByUri(input.uri))) return null;
+    const id = newId();
+    const parent = input.inReplyTo;
+    const quoted = input.quoteOf;
+    await transaction(this.#deps, async (tx) => {
+      await tx
+        .insertInto("posts")
+        .values({
+          id, account_id: authorId, local: 0, text: input.text, html: input.html, summary: input.summary,
+          sensitive: input.sensitive ? 1 : 0, language: input.language, visibility: input.visibility, reply_policy: "anyone",
+          in_reply_to_id: parent?.id ?? null, in_reply_to_account_id: parent?.accountId ?? null,
+          in_reply_to_uri: parent ? null : input.inReplyToUri, quote_of_id: quoted?.id ?? null, repost_of_id: null,
+          replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: input.createdAt, edited_at: null,
+          uri: input.uri, url: input.url, object_type: input.objectType, title: input.title, federated_at: null,
+        })
+        .execute();
+      await this.#writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
+      if (parent) {
+        await tx.updateTable("posts").set({ replies_count: sql`replies_count + 1` }).where("id", "=", parent.id).execute();
+        await notify(tx, { recipientId: parent.accountId, fromId: authorId, type: "reply", postId: id });
+      }
+      if (quoted) {
+        await tx.updateTable("posts").set({ quotes_count: sql`quotes_count + 1` }).where("id", "=", quoted.id).execute();
+        await notify(tx, { recipientId: quoted.accountId, fromId: authorId, type: "quote", postId: id });
+      }
+      for (const m of input.mentionedIds) {
+        if (m === parent?.accountId || m === quoted?.accountId) continue;
+        // Mentioned in a followers-only post without following: no notification (SECURITY-CASES 28).
+        if (input.visibility === "followers" && !(await isFollowing(tx, m, authorId))) continue;
+        await notify(tx, { recipientId: m, fromId: authorId, type: "mention", postId: id });
+      }
+    });
+    return findPostById(this.#db, id);
+  }
+
+  async #writeMentionsAndTags(tx: Tx, postId: string, mentionedIds: string[], tags: string[]): Promise<void> {
+    const ids = [...new Set(mentionedIds)];
+    if (ids.length) await tx.insertInto("post_mentions").values(ids.map((a) => ({ post_id: postId, account_id: a }))).execute();
+    if (tags.length) await tx.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
+  }
+
+  /** An edit from the post's origin: text and tags change; audience does not (SECURITY-CASES 20). */
+  async updatePost(post: Post, input: Pick<RemotePostInput, "html" | "text" | "summary" | "sensitive" | "tags" | "mentionedIds">): Promise<void> {
+    await transaction(this.#deps, async (tx) => {
+      await tx
+        .insertInto("post_edits")
+        .values({ id: newId(), post_id: post.id, text: post.text, html: post.html, summary: post.summary, created_at: post.editedAt ?? post.createdAt })
+        .execute();
+      await tx
+        .updateTable("posts")
+        .set({ html: input.html, text: input.text, summary: input.summary, sensitive: input.sensitive ? 1 : 0, edited_at: nowIso() })
+        .where("id", "=", post.id)
+        .execute();
+      await tx.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
+      await tx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
+      await this.#writeMentionsAndTags(tx, post.id, input.mentionedIds, input.tags);
+    });
+  }
+
+  /** A Delete from the post's origin; the uri is remembered so a late Create is refused. */
+  async deletePost(post: Post): Promise<void> {
+    await transaction(this.#deps, async (tx) => {
+      await this.#posts.deleteIn(tx, post);
+      if (post.uri) {
+        await tx.insertInto("tombstones").values({ uri: post.uri, created_at: nowIso() }).onConflict((oc) => oc.column("uri").doNothing()).execute();
+      }
+    });
+  }
+
+  /** A remote actor deleted itself: its account and everything of it go. */
+  async deleteAccount(account: Account): Promise<void> {
+    if (account.domain === null) return;
+    await transaction(this.#deps, async (tx) => {
+      const posts = await tx.selectFrom("posts").selectAll().where("account_id", "=", account.id).where("repost_of_id", "is not", null).execute();
+      for (const p of posts) await this.#posts.deleteIn(tx, rowToPost(p));
+      const likes = await tx.selectFrom("likes").select("post_id").where("account_id", "=", account.id).execute();
+      for (const l of likes) {
+        await tx.updateTable("posts").set({ likes_count: sql`likes_count - 1` }).where("id", "=", l.post_id).where("likes_count", ">", 0).execute();
+      }
+      await tx.deleteFrom("accounts").where("id", "=", account.id).execute();
+    });
+  }
+
+  async like(accountId: string, post: Post, uri: string, emoji: string | null): Promise<boolean> {
+    const existing = await this.#db
+      .selectFrom("likes")
+      .select("id")
+      .where((eb) => eb.or([eb("uri", "=", uri), eb.and([eb("account_id", "=", accountId), eb("post_id", "=", post.id)])]))
+      .executeTakeFirst();
+    if (existing) return false;
+    await transaction(this.#deps, async (tx) => {
+      await tx.insertInto("likes").values({ id: newId(), account_id: accountId, post_id: post.id, created_at: nowIso(), uri, emoji }).execute();
+      await tx.updateTable("posts").set({ likes_count: sql`likes_count + 1` }).where("id", "=", post.id).execute();
+      await notify(tx, { recipientId: post.accountId, fromId: accountId, type: "like", postId: post.id });
+    });
+    return true;
+  }
+
+  /** Undo(Like): only the like's own author can take it back (SECURITY-CASES 24). */
+  async unlike(accountId: string, likeUri: string | null, postId: string | null): Promise<boolean> {
+    let q = this.#db.selectFrom("likes").selectAll().where("account_id", "=", accountId);
+    q = likeUri ? q.where("uri", "=", likeUri) : q.where("post_id", "=", postId ?? "");
+    const like = await q.executeTakeFirst();
+    if (!like) return false;
+    const post = await findPostById(this.#db, like.post_id);
+    await transaction(this.#deps, async (tx) => {
+      await tx.deleteFrom("likes").where("id", "=", like.id).execute();
+      await tx.updateTable("posts").set({ likes_count: sql`likes_count - 1` }).where("id", "=", like.post_id).where("likes_count", ">", 0).execute();
+      if (post) await unnotify(tx, { recipientId: post.accountId, fromId: accountId, type: "like", postId: post.id });
+    });
+    return true;
+  }
+
+  async repost(accountId: string, post: Post, uri: string, createdAt: string): Promise<boolean> {
+    if (await this.findPostByUri(uri)) return false;
+    const dup = await this.#db.selectFrom("posts").select("id").where("repost_of_id", "=", post.id).where("account_id", "=", accountId).executeTakeFirst();
+    if (dup) return false;
+    await transaction(this.#deps, async (tx) => {
+      await tx
+        .insertInto("posts")
+        .values({
+          id: newId(), account_id: accountId, local: 0, text: "", html: "", summary: null, sensitive: 0, language: null,
+          visibility: "public", reply_policy: "anyone", in_reply_to_id: null, in_reply_to_account_id: null, in_reply_to_uri: null,
+          quote_of_id: null, repost_of_id: post.id, replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0,
+          created_at: createdAt, edited_at: null, uri, url: null, object_type: null, title: null, federated_at: null,
+        })
+        .execute();
+      await tx.updateTable("posts").set({ reposts_count: sql`reposts_count + 1` }).where("id", "=", post.id).execute();
+      await notify(tx, { recipientId: post.accountId, fromId: accountId, type: "repost", postId: post.id });
+    });
+    return true;
+  }
+
+  /** Undo(Announce): only by the reposter. */
+  async unrepost(accountId: string, uri: string): Promise<boolean> {
+    const row = await this.#db.selectFrom("posts").selectAll().where("uri", "=", uri).where("account_id", "=", accountId).where("repost_of_id", "is not", null).executeTakeFirst();
+    if (!row) return false;
+    const repost = rowToPost(row);
+    const original = await findPostById(this.#db, repost.repostOfId!);
+    await transaction(this.#deps, async (tx) => {
+      await this.#posts.deleteIn(tx, repost);
+      if (original) await unnotify(tx, { recipientId: original.accountId, fromId: accountId, type: "repost", postId: original.id });
+    });
+    return true;
+  }
+
+  /** A remote Follow of a shared local account: accepted at once (shared accounts are public). */
+  async receiveFollow(followerId: string, followeeId: string, uri: string): Promise<void> {
+    const existing = await this.#db.selectFrom("follows").selectAll().where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
+    await transaction(this.#deps, async (tx) => {
+      if (existing) {
+        // A re-sent Follow (the remote lost our Accept): answer again with its new id.
+        await tx.updateTable("follows").set({ uri, state: "accepted" }).where("id", "=", existing.id).execute();
+        await recordEvent(this.#deps, tx, { type: "follow.accepted", followId: existing.id, followerId, followeeId, uri });
+        return;
+      }
+      const id = newId();
+      await tx.insertInto("follows").values({ id, follower_id: followerId, followee_id: followeeId, state: "accepted", created_at: nowIso(), uri }).execute();
+      await notify(tx, { recipientId: followeeId, fromId: followerId, type: "follow" });
+      await recordEvent(this.#deps, tx, { type: "follow.accepted", followId: id, followerId, followeeId, uri });
+    });
+  }
+
+  /** Undo(Follow) by the follower. */
+  async undoFollow(followerId: string, followeeId: string): Promise<boolean> {
+    const f = await this.#db.selectFrom("follows").selectAll().where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
+    if (!f) return false;
+    await transaction(this.#deps, async (tx) => {
+      await tx.deleteFrom("follows").where("id", "=", f.id).execute();
+      await unnotify(tx, { recipientId: followeeId, fromId: followerId, type: "follow" });
+    });
+    return true;
+  }
+
+  /** Accept of our Follow, from the account that was followed (SECURITY-CASES 27). */
+  async followAccepted(followId: string, byAccountId: string): Promise<boolean> {
+    const f = await this.#db.selectFrom("follows").selectAll().where("id", "=", followId).executeTakeFirst();
+    if (!f || f.followee_id !== byAccountId) return false;
+    await transaction(this.#deps, (tx) => this.#follows.acceptIn(tx, f.id));
+    return true;
+  }
+
+  /** Reject of our Follow (before or after an Accept): the follow goes. */
+  async followRejected(followerId: string, byAccountId: string): Promise<boolean> {
+    const f = await this.#db.selectFrom("follows").selectAll().where("follower_id", "=", followerId).where("followee_id", "=", byAccountId).executeTakeFirst();
+    if (!f) return false;
+    await transaction(this.#deps, async (tx) => {
+      await tx.deleteFrom("follows").where("id", "=", f.id).execute();
+    });
+    return true;
+  }
+
+  async block(remoteId: string, localId: string, uri: string): Promise<void> {
+    await transaction(this.#deps, async (tx) => {
+      await tx.insertInto("blocks").values({ account_id: remoteId, target_id: localId, created_at: nowIso(), uri }).onConflict((oc) => oc.columns(["account_id", "target_id"]).doNothing()).execute();
+      await tx
+        .deleteFrom("follows")
+        .where((eb) => eb.or([
+          eb.and([eb("follower_id", "=", remoteId), eb("followee_id", "=", localId)]),
+          eb.and([eb("follower_id", "=", localId), eb("followee_id", "=", remoteId)]),
+        ]))
+        .execute();
+    });
+  }
+
+  async unblock(remoteId: string, localId: string): Promise<void> {
+    await this.#db.deleteFrom("blocks").where("account_id", "=", remoteId).where("target_id", "=", localId).execute();
+  }
+
+  /** A Flag: kept as a report for the moderators. */
+  async report(reporterId: string | null, targetId: string, postIds: string[], comment: string, uri: string | null): Promise<void> {
+    if (uri) {
+      const dup = await this.#db.selectFrom("reports").select("id").where("uri", "=", uri).executeTakeFirst();
+      if (dup) return;
+    }
+    await this.#db
+      .insertInto("reports")
+      .values({ id: newId(), reporter_id: reporterId, target_account_id: targetId, post_ids_json: JSON.stringify(postIds), comment: comment.slice(0, 5000), uri, created_at: nowIso(), resolved_at: null })
+      .execute();
+  }
+}

@@ -1,0 +1,103 @@
+// Several Weft servers in one test process, each with its own https origin and hostname
+// (https://a.weft.test, https://b.weft.test, ...), talking to each other over real TLS
+// with a test CA. An undici Agent installed as the global dispatcher resolves *.weft.test
+// to 127.0.0.1 and maps port 443 to each server's real port, so Fedify's fetches
+// (WebFinger, actor and key fetches, deliveries) go through exactly as in production.
+import dns from "node:dns";
+import https from "node:https";
+import tls from "node:tls";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from "undici";
+import type { Config } from "../../../src/config.ts";
+import type { Weft } from "../../../src/app.ts";
+import { buildWeft } from "../../helpers/server.ts";
+import { makeTestPki } from "./certs.ts";
+
+export const TEST_DOMAIN = "weft.test";
+
+export interface ClusterNode {
+  name: string;
+  host: string;
+  origin: string;
+  port: number;
+  weft: Weft;
+}
+
+export interface Cluster {
+  nodes: Record<string, ClusterNode>;
+  ca: string;
+  /** Runs every server's queue until nothing is due anywhere (deliveries cause more work). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function installDispatcher(ca: string, ports: Map<string, number>): Dispatcher {
+  const previous = getGlobalDispatcher();
+  const lookup = ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
+    if (hostname === TEST_DOMAIN || hostname.endsWith(`.${TEST_DOMAIN}`)) {
+      // undici asks with `all: true` and wants an array back.
+      if (options?.all) return callback(null, [{ address: "127.0.0.1", family: 4 }]);
+      return callback(null, "127.0.0.1", 4);
+    }
+    return dns.lookup(hostname, options, callback as never);
+  }) as unknown as typeof dns.lookup;
+  const connector = buildConnector({ ca: [...tls.rootCertificates, ca], lookup } as never);
+  const agent = new Agent({
+    connect: (opts, cb) => {
+      const port = ports.get(opts.hostname);
+      connector({ ...opts, port: port && (opts.port === "443" || opts.port === "" || !opts.port) ? String(port) : opts.port }, cb);
+    },
+  });
+  setGlobalDispatcher(agent);
+  return previous;
+}
+
+export async function startFederatedCluster(names: string[], overrides: Partial<Config> = {}): Promise<Cluster> {
+  const hosts = names.map((n) => `${n}.${TEST_DOMAIN}`);
+  const pki = makeTestPki(hosts);
+  const ports = new Map<string, number>();
+  const nodes: Record<string, ClusterNode> = {};
+  const servers: ServerType[] = [];
+  const builtWefts: (Weft & { cleanup(): Promise<void> })[] = [];
+  for (const name of names) {
+    const host = `${name}.${TEST_DOMAIN}`;
+    const { key, cert } = pki.certs.get(host)!;
+    let handler: (req: Request) => Response | Promise<Response> = () => new Response("starting", { status: 503 });
+    let server!: ServerType;
+    const port = await new Promise<number>((resolve) => {
+      server = serve(
+        { fetch: (req) => handler(req), port: 0, hostname: "127.0.0.1", createServer: https.createServer, serverOptions: { key, cert } },
+        (info: AddressInfo) => resolve(info.port),
+      );
+    });
+    servers.push(server);
+    ports.set(host, port);
+    const origin = `https://${host}`;
+    const weft = await buildWeft({ origin, host, port, allowPrivateAddress: true, siteName: `Weft ${name.toUpperCase()}`, ...overrides });
+    builtWefts.push(weft);
+    handler = (req) => weft.app.fetch(req);
+    await weft.start();
+    nodes[name] = { name, host, origin, port, weft };
+  }
+  const previous = installDispatcher(pki.ca, ports);
+  const all = Object.values(nodes);
+  return {
+    nodes,
+    ca: pki.ca,
+    async drain() {
+      // A delivery on one server queues inbox work on another: go round until all are idle.
+      for (let round = 0; round < 6; round++) {
+        for (const n of all) await n.weft.worker.drain(15_000);
+      }
+    },
+    async close() {
+      for (const s of servers) {
+        (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+      for (const w of builtWefts) await w.cleanup();
+      setGlobalDispatcher(previous);
+    },
+  };
+}
