@@ -9,9 +9,11 @@ import { fail, ok, type Result } from "../domain/result.ts";
 import { findAccountById } from "../db/repositories/accounts.ts";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.ts";
 import { processMedia, type ProcessOptions } from "../media/process.ts";
+import { proxyCacheKey } from "../media/proxy.ts";
 import { LocalDiskStorage, type MediaStorage } from "../media/storage.ts";
 import { rowToMedia, withMedia, type MediaAttachment, type MediaAttachmentsTable, type MediaKind } from "../media/types.ts";
-import { nowIso, type ServiceDeps, type Tx } from "./deps.ts";
+import { localMediaUrl } from "../media/urls.ts";
+import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
 
 export type FocusInput = { x: number; y: number } | string | null;
 
@@ -164,7 +166,11 @@ export class MediaService {
       set.focus_y = f.value?.y ?? null;
     }
     if (Object.keys(set).length) {
-      await this.#db.updateTable("media_attachments").set(set).where("id", "=", mediaId).where("account_id", "=", accountId).execute();
+      await transaction(this.#deps, async (tx) => {
+        await withMedia(tx).updateTable("media_attachments").set(set).where("id", "=", mediaId).where("account_id", "=", accountId).execute();
+        // Alt text fixed after posting reaches followers' servers as an Update of the post.
+        if (media.postId) await recordEvent(this.#deps, tx, { type: "post.updated", postId: media.postId, accountId });
+      });
     }
     return ok((await this.get(mediaId))!);
   }
@@ -266,6 +272,46 @@ export class MediaService {
     }
     if (rows.length) await withMedia(tx).insertInto("media_attachments").values(rows).execute();
     return rows.map(rowToMedia);
+  }
+
+  /**
+   * Housekeeping, for a scheduler or the CLI: removes uploads never attached to a post (or
+   * detached by the post's deletion) older than `olderThanMs`, unless they are in use as
+   * an avatar or header, and remote attachments whose post is gone, with their files and
+   * cached proxy copies. Returns how many rows went.
+   */
+  async purgeDetached(olderThanMs = 24 * 3600_000, batch = 500): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+    const rows = await this.#db
+      .selectFrom("media_attachments")
+      .selectAll()
+      .where("post_id", "is", null)
+      .where("created_at", "<", cutoff)
+      .orderBy("id")
+      .limit(batch)
+      .execute();
+    let removed = 0;
+    for (const row of rows.map(rowToMedia)) {
+      if (row.fileKey) {
+        const url = localMediaUrl(this.#deps.config, row.fileKey);
+        const inUse = await this.#deps.db.kysely
+          .selectFrom("accounts")
+          .select("id")
+          .where((eb) => eb.or([eb("avatar_url", "=", url), eb("header_url", "=", url)]))
+          .executeTakeFirst();
+        if (inUse) continue;
+      }
+      const r = await this.#db.deleteFrom("media_attachments").where("id", "=", row.id).where("post_id", "is", null).executeTakeFirst();
+      if (Number(r.numDeletedRows) !== 1) continue;
+      removed++;
+      // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
+      const shared = row.remoteUrl
+        ? await this.#db.selectFrom("media_attachments").select("id").where("remote_url", "=", row.remoteUrl).executeTakeFirst()
+        : undefined;
+      const keys = [row.fileKey, row.thumbKey, row.remoteUrl && !shared ? proxyCacheKey(row.remoteUrl) : null];
+      for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
+    }
+    return removed;
   }
 
   /** Deletes an upload not yet attached to a post (attached media goes with its post). */

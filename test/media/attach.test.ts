@@ -6,6 +6,7 @@ import { buildWeft } from "../helpers/server.ts";
 import { unwrap, type Result } from "../../src/domain/result.ts";
 import { attachmentsForPosts, unattachedMedia } from "../../src/db/views/media.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
+import { withMedia } from "../../src/media/types.ts";
 import { png, tempDataDir, tinyMp4 } from "./images.ts";
 
 const data = tempDataDir();
@@ -146,4 +147,37 @@ test("remote attachments keep only their URL and are shown through the signed pr
   // Remote media is not the local account's to edit, attach or delete.
   assert.equal((await weft.services.media.updateDescription(bob, list[0].id, "mine")).ok, false);
   assert.equal((await weft.services.media.delete(bob, list[0].id)).ok, false);
+});
+
+test("editing alt text of posted media records an update of the post, for federation", async () => {
+  const id = await upload(alice);
+  const p = await post(alice);
+  unwrap(await attach(p, [id]));
+  const events = async () =>
+    (await weft.db.kysely.selectFrom("jobs").select("payload").where("queue", "=", "events").execute())
+      .map((j) => JSON.parse(j.payload))
+      .filter((e) => e.type === "post.updated" && e.postId === p);
+  assert.equal((await events()).length, 0);
+  unwrap(await weft.services.media.updateDescription(alice, id, "Now described"));
+  assert.deepEqual(await events(), [{ type: "post.updated", postId: p, accountId: alice }]);
+});
+
+test("housekeeping removes stale detached uploads but keeps avatars, fresh uploads and attached media", async () => {
+  const stale = unwrap(await weft.services.media.upload(alice, smallPng));
+  const avatar = unwrap(await weft.services.media.upload(alice, smallPng, { purpose: "avatar" }));
+  const attached = await upload(alice);
+  unwrap(await attach(await post(alice), [attached]));
+  unwrap(await weft.services.accounts.updateProfile(alice, { avatarUrl: attachmentUrls(weft, avatar).url }));
+  const fresh = await upload(alice);
+  // Age the first three as if uploaded two days ago.
+  const old = new Date(Date.now() - 2 * 24 * 3600_000).toISOString();
+  await withMedia(weft.db.kysely).updateTable("media_attachments").set({ created_at: old }).where("id", "in", [stale.id, avatar.id, attached]).execute();
+  await weft.services.media.purgeDetached();
+  assert.equal(await weft.services.media.get(stale.id), null);
+  assert.equal(await weft.services.media.storage.exists(stale.fileKey!), false);
+  assert.equal(await weft.services.media.storage.exists(stale.thumbKey!), false);
+  assert.ok(await weft.services.media.get(avatar.id));
+  assert.ok(await weft.services.media.storage.exists(avatar.fileKey!));
+  assert.ok(await weft.services.media.get(attached));
+  assert.ok(await weft.services.media.get(fresh));
 });
