@@ -83,3 +83,86 @@ test("follow through WebFinger stays pending until Accept, then posts are delive
   assert.equal(onB.visibility, "public");
   assert.ok(await remotePost("c", uri), "post arrived on c");
 });
+
+test("edit, interactions from b, delete, and the Note by content negotiation", async () => {
+  const a = cluster.nodes.a.weft;
+  const b = cluster.nodes.b.weft;
+  const post = unwrap(await a.services.posts.create(alice.id, { text: "Second post" }));
+  await cluster.drain();
+  const uri = `https://a.weft.test/ap/posts/${post.id}`;
+  // The HTML URL answers with the Note when asked for ActivityPub.
+  const note = await (await get("a", `/@alice/posts/${post.id}`)).json();
+  assert.equal(note.id, uri);
+  assert.equal(note.url, `https://a.weft.test/@alice/posts/${post.id}`);
+
+  unwrap(await a.services.posts.edit(alice.id, post.id, { text: "Second post, edited" }));
+  await cluster.drain();
+  const onB = (await remotePost("b", uri))!;
+  assert.match(onB.html, /edited/);
+
+  unwrap(await b.services.posts.like(bob.id, onB.id));
+  const reply = unwrap(await b.services.posts.create(bob.id, { text: "@alice@a.weft.test nice one", inReplyToId: onB.id }));
+  unwrap(await b.services.posts.repost(bob.id, onB.id));
+  unwrap(await b.services.posts.create(bob.id, { text: "Quoting this", quoteOfId: onB.id }));
+  await cluster.drain();
+
+  const t = (await thread(a.db.kysely, post.id, alice.id))!;
+  assert.equal(t.post.post.likesCount, 1);
+  assert.equal(t.post.post.repliesCount, 1);
+  assert.equal(t.post.post.repostsCount, 1);
+  assert.equal(t.post.post.quotesCount, 1);
+  assert.equal(t.descendants.length, 1);
+  assert.equal(t.descendants[0].post.uri, `https://b.weft.test/ap/posts/${reply.id}`);
+  assert.match(t.descendants[0].post.html, /nice one/);
+  const types = (await listNotifications(a.db.kysely, alice.id)).filter((n) => n.from.domain === "b.weft.test" && n.type !== "follow").map((n) => n.type).sort();
+  assert.deepEqual(types, ["like", "quote", "reply", "repost"]);
+
+  // Undo of the like comes through too.
+  unwrap(await b.services.posts.unlike(bob.id, onB.id));
+  await cluster.drain();
+  assert.equal((await thread(a.db.kysely, post.id, alice.id))!.post.post.likesCount, 0);
+
+  unwrap(await a.services.posts.delete(alice.id, post.id));
+  await cluster.drain();
+  assert.equal(await remotePost("b", uri), undefined);
+  assert.equal(await remotePost("c", uri), undefined);
+});
+
+test("turning sharing off deletes everywhere, removes follows, 404s; on again starts fresh", async () => {
+  const a = cluster.nodes.a.weft;
+  const kept = await a.db.kysely.selectFrom("posts").select("id").where("account_id", "=", alice.id).where("federated_at", "is not", null).execute();
+  assert.equal(kept.length, 1);
+  const uri = `https://a.weft.test/ap/posts/${kept[0].id}`;
+  assert.ok(await remotePost("b", uri));
+
+  unwrap(await a.services.accounts.setFediverseSharing(alice.id, false));
+  const wf = await get("a", "/.well-known/webfinger?resource=acct:alice@a.weft.test", "application/jrd+json");
+  assert.equal(wf.status, 404);
+  assert.equal((await get("a", `/ap/users/${alice.id}`)).status, 404);
+  assert.equal((await get("a", `/ap/posts/${kept[0].id}`)).status, 404);
+  await cluster.drain();
+
+  assert.equal(await remotePost("b", uri), undefined);
+  assert.equal(await remotePost("c", uri), undefined);
+  const bFollows = await cluster.nodes.b.weft.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", bob.id).execute();
+  assert.equal(bFollows.length, 0);
+  const aFollowers = await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", alice.id).execute();
+  assert.equal(aFollowers.length, 0);
+  assert.deepEqual(
+    (await sharingTally(a.db, alice.id)).map((t) => ({ ...t })),
+    [
+      { server: "b.weft.test", posts: 1, confirmed: 2, pending: 0 },
+      { server: "c.weft.test", posts: 1, confirmed: 2, pending: 0 },
+    ],
+  );
+
+  unwrap(await a.services.accounts.setFediverseSharing(alice.id, true));
+  await cluster.drain();
+  assert.deepEqual(await sharingTally(a.db, alice.id), []);
+  assert.equal((await get("a", "/.well-known/webfinger?resource=acct:alice@a.weft.test", "application/jrd+json")).status, 200);
+  // Posts written while off are not pushed retroactively; nobody follows any more.
+  unwrap(await a.services.posts.create(alice.id, { text: "back again" }));
+  await cluster.drain();
+  const onB = await cluster.nodes.b.weft.db.kysely.selectFrom("posts").select("id").where("text", "like", "%back again%").execute();
+  assert.equal(onB.length, 0);
+});
