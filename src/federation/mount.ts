@@ -9,6 +9,7 @@ import { buildFederation } from "./builder.ts";
 import type { FedData } from "./context.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
+import { refuseInboxBody } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -41,6 +42,10 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     // full target URI) and every id must use the configured https origin.
     const target = new URL(path + url.search, ctx.config.origin);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+    if (body && req.method === "POST") {
+      const refused = refuseInboxBody(body);
+      if (refused) return refused;
+    }
     const canonical = new Request(target, { method: req.method, headers: req.headers, body });
     let fellThrough = false;
     const res = await federation.fetch(canonical, {

@@ -53,8 +53,18 @@ function installDispatcher(ca: string, ports: Map<string, number>): Dispatcher {
   return previous;
 }
 
-export async function startFederatedCluster(names: string[], overrides: Partial<Config> = {}): Promise<Cluster> {
-  const hosts = names.map((n) => `${n}.${TEST_DOMAIN}`);
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+export interface ClusterOptions {
+  config?: Partial<Config>;
+  /** Extra hosts (e.g. a hand-written "evil" server) served by the given handlers. */
+  remotes?: Record<string, FetchHandler>;
+}
+
+export async function startFederatedCluster(names: string[], options: ClusterOptions = {}): Promise<Cluster> {
+  const overrides = options.config ?? {};
+  const remoteNames = Object.keys(options.remotes ?? {});
+  const hosts = [...names, ...remoteNames].map((n) => `${n}.${TEST_DOMAIN}`);
   const pki = makeTestPki(hosts);
   const ports = new Map<string, number>();
   const nodes: Record<string, ClusterNode> = {};
@@ -79,6 +89,20 @@ export async function startFederatedCluster(names: string[], overrides: Partial<
     handler = (req) => weft.app.fetch(req);
     await weft.start();
     nodes[name] = { name, host, origin, port, weft };
+  }
+  for (const name of remoteNames) {
+    const host = `${name}.${TEST_DOMAIN}`;
+    const { key, cert } = pki.certs.get(host)!;
+    const handler = options.remotes![name];
+    const port = await new Promise<number>((resolve) => {
+      servers.push(
+        serve(
+          { fetch: (req) => handler(req), port: 0, hostname: "127.0.0.1", createServer: https.createServer, serverOptions: { key, cert } },
+          (info: AddressInfo) => resolve(info.port),
+        ),
+      );
+    });
+    ports.set(host, port);
   }
   const previous = installDispatcher(pki.ca, ports);
   const all = Object.values(nodes);

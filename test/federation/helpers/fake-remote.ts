@@ -1,0 +1,67 @@
+// A hand-written remote server for security tests: it serves actor documents (with a
+// real RSA key) and objects, and signs inbox POSTs with Fedify's signRequest, so a test
+// can send exactly the malicious activity it wants.
+import { exportSpki, signRequest } from "@fedify/fedify";
+import { TEST_DOMAIN } from "./cluster.ts";
+
+const AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
+
+export interface FakeRemote {
+  host: string;
+  origin: string;
+  handler(req: Request): Promise<Response>;
+  actorUri(name: string): string;
+  /** Serves a JSON-LD document at `path`. */
+  serve(path: string, doc: unknown): void;
+  /** A signed POST of `activity` (an object, or JSON text) to `inbox`, as `name`; `tamper` changes the body after signing. */
+  post(inbox: string, name: string, activity: unknown, opts?: { tamper?: (body: string) => string; unsigned?: boolean }): Promise<Response>;
+}
+
+export async function createFakeRemote(name: string): Promise<FakeRemote> {
+  const host = `${name}.${TEST_DOMAIN}`;
+  const origin = `https://${host}`;
+  const keys = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const pem = await exportSpki(keys.publicKey);
+  const docs = new Map<string, unknown>();
+  const actorUri = (n: string) => `${origin}/users/${n}`;
+  const actorDoc = (n: string) => ({
+    "@context": AS_CONTEXT,
+    id: actorUri(n),
+    type: "Person",
+    preferredUsername: n,
+    name: n,
+    inbox: `${actorUri(n)}/inbox`,
+    outbox: `${actorUri(n)}/outbox`,
+    followers: `${actorUri(n)}/followers`,
+    endpoints: { sharedInbox: `${origin}/inbox` },
+    publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
+  });
+  return {
+    host,
+    origin,
+    actorUri,
+    serve(path, doc) {
+      docs.set(path, doc);
+    },
+    async handler(req) {
+      const url = new URL(req.url);
+      if (req.method === "POST") return new Response(null, { status: 202 });
+      const m = /^\/users\/([a-z0-9_]+)$/.exec(url.pathname);
+      if (m) return Response.json(actorDoc(m[1]), { headers: { "content-type": "application/activity+json" } });
+      const doc = docs.get(url.pathname);
+      if (doc) return Response.json(doc, { headers: { "content-type": "application/activity+json" } });
+      return new Response("not found", { status: 404 });
+    },
+    async post(inbox, n, activity, opts = {}) {
+      const body = typeof activity === "string" ? activity : JSON.stringify(activity);
+      let req = new Request(inbox, { method: "POST", headers: { "content-type": "application/activity+json", accept: "application/activity+json" }, body });
+      if (!opts.unsigned) req = await signRequest(req, keys.privateKey, new URL(`${actorUri(n)}#main-key`));
+      if (opts.tamper) req = new Request(req.url, { method: "POST", headers: req.headers, body: opts.tamper(body) });
+      return fetch(req);
+    },
+  };
+}
