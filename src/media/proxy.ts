@@ -15,6 +15,8 @@ export interface ProxyOptions {
   limits: MediaLimits;
   allowPrivateAddress: boolean;
   userAgent: string;
+  /** See FetchLimits.viaGlobalFetch. */
+  viaGlobalFetch?: boolean;
 }
 
 export function proxyCacheKey(remoteUrl: string): string {
@@ -51,6 +53,7 @@ export class MediaProxy {
       timeoutMs: limits.proxyTimeoutMs,
       maxRedirects: limits.proxyMaxRedirects,
       userAgent: this.#opts.userAgent,
+      viaGlobalFetch: this.#opts.viaGlobalFetch,
     });
     if (!fetched.ok) return fetched;
     const bytes = fetched.value;

@@ -32,11 +32,19 @@ before(async () => {
   files.set("/big.gif", { type: "image/gif", body: await animatedGif(1300, 100, 2) });
   origin = http.createServer((req, res) => {
     hits++;
+    if (req.url === "/chunked") {
+      // No Content-Length: only the cap while streaming can stop this one.
+      const body = files.get("/cat2.png")!.body;
+      res.writeHead(200, { "content-type": "image/png", "transfer-encoding": "chunked" });
+      res.write(body.subarray(0, 60));
+      res.end(body.subarray(60));
+      return;
+    }
     if (req.url === "/redirect") {
       res.writeHead(302, { location: "/cat2.png" }).end();
       return;
     }
-    const f = files.get(req.url ?? "");
+    const f = files.get((req.url ?? "").split("?")[0]);
     if (!f) {
       res.writeHead(404).end();
       return;
@@ -115,7 +123,8 @@ test("private addresses are refused unless allowPrivateAddress", async () => {
   const before = hits;
   for (const remote of [
     `${originUrl}/cat.png`,
-    "http://localhost:9/cat.png",
+    // A name, not an IP literal: refused by the connect-time lookup.
+    `http://localhost:${new URL(originUrl).port}/cat.png`,
     "http://[::1]:9/cat.png",
     "http://[::ffff:127.0.0.1]:9/cat.png",
     "http://169.254.169.254/latest/meta-data",
@@ -154,6 +163,18 @@ test("redirects are followed and checked; the byte cap holds while streaming", a
     const roomy = new MediaProxy({ storage, limits: DEFAULT_LIMITS, allowPrivateAddress: true, userAgent: "test" });
     assert.equal((await roomy.get(`${originUrl}/cat2.png`)).ok, true);
     assert.deepEqual(dir.files(), [proxyCacheKey(`${originUrl}/cat2.png`)]);
+    // The production client (node:http with the connect-time lookup), through a redirect.
+    const guarded = new MediaProxy({ storage, limits: DEFAULT_LIMITS, allowPrivateAddress: true, viaGlobalFetch: false, userAgent: "test" });
+    const viaRedirect = await guarded.get(`http://localhost:${new URL(originUrl).port}/redirect`);
+    assert.deepEqual(viaRedirect.ok && Buffer.from(viaRedirect.value), files.get("/cat2.png")!.body);
+    const tinyGuarded = new MediaProxy({ storage, limits: { ...DEFAULT_LIMITS, maxRemoteBytes: 100 }, allowPrivateAddress: true, viaGlobalFetch: false, userAgent: "test" });
+    for (const proxy of [tiny, tinyGuarded]) {
+      for (const p of ["/cat2.png?again", "/chunked"]) {
+        const capped = await proxy.get(`${originUrl}${p}`);
+        assert.match(!capped.ok ? capped.message : "", /too large/, p);
+      }
+    }
+    assert.equal((await roomy.get(`${originUrl}/chunked`)).ok, true);
   } finally {
     dir.remove();
   }
