@@ -1,12 +1,14 @@
 // Turns uploaded bytes into what Weft stores: sniff the type, check size and dimensions
 // from the header (before any pixel is decoded), then decode, orient, bound, re-encode
 // without metadata (EXIF, GPS, XMP, comments are all dropped), make a thumbnail and a
-// blurhash. Videos are kept as uploaded: there is no video decoder on this stack (no
-// ffmpeg), so they get no poster frame, duration or dimensions.
+// blurhash. Videos are kept as uploaded (MP4 metadata boxes blanked, see mp4-scrub.ts):
+// there is no video decoder on this stack (no ffmpeg), so they get no poster frame,
+// duration or dimensions.
 import { encode as encodeBlurhash } from "blurhash";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { fail, ok, type Result } from "../domain/result.ts";
 import { megabytes, type MediaLimits } from "./limits.ts";
+import { scrubMp4Metadata } from "./mp4-scrub.ts";
 import { EXTENSIONS, isImageType, sniff, type MediaType } from "./sniff.ts";
 import type { MediaKind } from "./types.ts";
 
@@ -93,10 +95,12 @@ export async function processMedia(bytes: Uint8Array, limits: MediaLimits, opts:
     if (bytes.length > limits.maxVideoBytes) {
       return fail("invalid", `The video is too large (${megabytes(bytes.length)}); the limit is ${megabytes(limits.maxVideoBytes)}.`);
     }
+    // Kept as uploaded except for the MP4 metadata boxes that carry the location.
+    const kept = type === "video/mp4" ? scrubMp4Metadata(bytes).bytes : bytes;
     return ok({
       kind: "video",
       type,
-      original: { bytes, contentType: type, ext: EXTENSIONS[type] },
+      original: { bytes: kept, contentType: type, ext: EXTENSIONS[type] },
       thumbnail: null,
       width: null,
       height: null,

@@ -71,3 +71,29 @@ export function tempDataDir(): { dir: string; mediaDir: string; files(): string[
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+function box(type: string, ...children: Buffer[]): Buffer {
+  const body = Buffer.concat(children);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(body.length + 8);
+  head.write(type, 4, "latin1");
+  return Buffer.concat([head, body]);
+}
+
+/** An MP4 whose movie header carries a recording location, the way phones write it. */
+export function mp4WithLocation(): { bytes: Buffer; mdatPayload: Buffer } {
+  const mdatPayload = Buffer.from("frames of video, untouched by the scrub", "latin1");
+  const ftyp = box("ftyp", Buffer.from("isom\0\0\x02\0isomiso2mp41", "latin1"));
+  const xyz = box("\xa9xyz", Buffer.from("\0\x12\x15\xc7+51.5074-000.1278/", "latin1"));
+  const make = box("\xa9mak", Buffer.from("\0\x0a\x15\xc7WeftTestCam", "latin1"));
+  const keys = box("keys", Buffer.from("\0\0\0\0\0\0\0\x01\0\0\0\x2cmdtacom.apple.quicktime.location.ISO6709", "latin1"));
+  const ilst = box("ilst", box("\0\0\0\x01", box("data", Buffer.from("\0\0\0\x01\0\0\0\0+51.5074-000.1278+011.000/", "latin1"))));
+  const moov = box(
+    "moov",
+    box("mvhd", Buffer.alloc(100)),
+    box("trak", box("tkhd", Buffer.alloc(84)), box("udta", make)),
+    box("udta", xyz),
+    box("meta", box("hdlr", Buffer.alloc(25)), keys, ilst),
+  );
+  return { bytes: Buffer.concat([ftyp, moov, box("mdat", mdatPayload)]), mdatPayload };
+}

@@ -7,7 +7,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
-import { animatedGif, jpegWithGps, png, pngBomb, solid, tempDataDir, tinyMp4 } from "./images.ts";
+import { animatedGif, jpegWithGps, mp4WithLocation, png, pngBomb, solid, tempDataDir, tinyMp4 } from "./images.ts";
 
 const data = tempDataDir();
 let weft: Awaited<ReturnType<typeof buildWeft>>;
@@ -133,6 +133,18 @@ test("videos are stored as uploaded; avatars are cropped square", async () => {
   const avatar = unwrap(await weft.services.media.upload(aliceId, await solid(900, 300).png().toBuffer(), { purpose: "avatar" }));
   assert.deepEqual([avatar.width, avatar.height], [400, 400]);
   assert.equal((await weft.services.media.upload(aliceId, mp4, { purpose: "avatar" })).ok, false);
+});
+
+test("the recording location and camera metadata are blanked from an MP4, the video data untouched", async () => {
+  const { bytes, mdatPayload } = mp4WithLocation();
+  assert.ok(bytes.includes(Buffer.from("+51.5074")) && bytes.includes(Buffer.from("ISO6709")), "fixture carries a location");
+  const v = unwrap(await weft.services.media.upload(aliceId, bytes));
+  assert.equal(v.contentType, "video/mp4");
+  const file = stored(v.fileKey!);
+  assert.equal(file.length, bytes.length, "box sizes and offsets unchanged");
+  for (const leak of ["+51.5074", "ISO6709", "WeftTestCam", "udta", "\xa9xyz"]) assert.ok(!file.includes(Buffer.from(leak, "latin1")), leak);
+  assert.ok(file.includes(mdatPayload));
+  assert.ok(file.includes(Buffer.from("mvhd")) && file.includes(Buffer.from("tkhd")));
 });
 
 test("bad alt text or focal point is refused", async () => {
