@@ -1,3 +1,5 @@
+// Reading and scrubbing MP4 (ISO BMFF) headers without a video decoder.
+//
 // Best-effort removal of user metadata from an MP4 kept as uploaded. Phones write the
 // recording location into the movie header: `moov/udta/©xyz` (Android, older iOS) and
 // `moov/meta` keys such as com.apple.quicktime.location.ISO6709 (iOS). With no ffmpeg to
@@ -46,4 +48,33 @@ export function scrubMp4Metadata(bytes: Uint8Array): { bytes: Uint8Array; scrubb
   };
   walk(0, buf.length, 0);
   return { bytes: buf, scrubbed };
+}
+
+/**
+ * Display size from the first video track header (`moov/trak/tkhd`), turned when its
+ * matrix rotates by 90 degrees (portrait phone videos are stored landscape plus a
+ * rotation). Null when there is none: the header is read, the video is never decoded.
+ */
+export function mp4Dimensions(bytes: Uint8Array): { width: number; height: number } | null {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let found: { width: number; height: number } | null = null;
+  const walk = (start: number, end: number, depth: number) => {
+    boxes(buf, start, end, (type, at, headerLen, size) => {
+      if (found) return;
+      if (type === "tkhd" && size - headerLen >= 84) {
+        const end = at + size;
+        const width = buf.readUInt32BE(end - 8) / 65536;
+        const height = buf.readUInt32BE(end - 4) / 65536;
+        const a = buf.readInt32BE(end - 44);
+        const d = buf.readInt32BE(end - 28);
+        const w = Math.round(width);
+        const h = Math.round(height);
+        if (w > 0 && h > 0 && w < 100_000 && h < 100_000) found = a === 0 && d === 0 ? { width: h, height: w } : { width: w, height: h };
+      } else if (CONTAINERS.has(type) && depth < 2) {
+        walk(at + headerLen, at + size, depth + 1);
+      }
+    });
+  };
+  walk(0, buf.length, 0);
+  return found;
 }

@@ -1,14 +1,14 @@
 // Turns uploaded bytes into what Weft stores: sniff the type, check size and dimensions
 // from the header (before any pixel is decoded), then decode, orient, bound, re-encode
 // without metadata (EXIF, GPS, XMP, comments are all dropped), make a thumbnail and a
-// blurhash. Videos are kept as uploaded (MP4 metadata boxes blanked, see mp4-scrub.ts):
+// blurhash. Videos are kept as uploaded (MP4 metadata boxes blanked, see mp4.ts):
 // there is no video decoder on this stack (no ffmpeg), so they get no poster frame,
 // duration or dimensions.
 import { encode as encodeBlurhash } from "blurhash";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { fail, ok, type Result } from "../domain/result.ts";
 import { megabytes, type MediaLimits } from "./limits.ts";
-import { scrubMp4Metadata } from "./mp4-scrub.ts";
+import { mp4Dimensions, scrubMp4Metadata } from "./mp4.ts";
 import { EXTENSIONS, isImageType, sniff, type MediaType } from "./sniff.ts";
 import type { MediaKind } from "./types.ts";
 
@@ -97,13 +97,14 @@ export async function processMedia(bytes: Uint8Array, limits: MediaLimits, opts:
     }
     // Kept as uploaded except for the MP4 metadata boxes that carry the location.
     const kept = type === "video/mp4" ? scrubMp4Metadata(bytes).bytes : bytes;
+    const size = type === "video/mp4" ? mp4Dimensions(kept) : null;
     return ok({
       kind: "video",
       type,
       original: { bytes: kept, contentType: type, ext: EXTENSIONS[type] },
       thumbnail: null,
-      width: null,
-      height: null,
+      width: size?.width ?? null,
+      height: size?.height ?? null,
       blurhash: null,
     });
   }

@@ -80,6 +80,16 @@ function box(type: string, ...children: Buffer[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** A version-0 track header: 1920x1080 stored, rotated 90 degrees as phones record portrait. */
+function tkhd(width: number, height: number, rotated: boolean): Buffer {
+  const p = Buffer.alloc(84);
+  const matrix = rotated ? [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000] : [0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000];
+  matrix.forEach((v, i) => p.writeInt32BE(v, 40 + i * 4));
+  p.writeUInt32BE(width * 65536, 76);
+  p.writeUInt32BE(height * 65536, 80);
+  return box("tkhd", p);
+}
+
 /** An MP4 whose movie header carries a recording location, the way phones write it. */
 export function mp4WithLocation(): { bytes: Buffer; mdatPayload: Buffer } {
   const mdatPayload = Buffer.from("frames of video, untouched by the scrub", "latin1");
@@ -91,7 +101,7 @@ export function mp4WithLocation(): { bytes: Buffer; mdatPayload: Buffer } {
   const moov = box(
     "moov",
     box("mvhd", Buffer.alloc(100)),
-    box("trak", box("tkhd", Buffer.alloc(84)), box("udta", make)),
+    box("trak", tkhd(1920, 1080, true), box("udta", make)),
     box("udta", xyz),
     box("meta", box("hdlr", Buffer.alloc(25)), keys, ilst),
   );

@@ -140,6 +140,8 @@ test("the recording location and camera metadata are blanked from an MP4, the vi
   assert.ok(bytes.includes(Buffer.from("+51.5074")) && bytes.includes(Buffer.from("ISO6709")), "fixture carries a location");
   const v = unwrap(await weft.services.media.upload(aliceId, bytes));
   assert.equal(v.contentType, "video/mp4");
+  // Dimensions come from the track header (no decoder), turned for the rotation.
+  assert.deepEqual([v.width, v.height], [1080, 1920]);
   const file = stored(v.fileKey!);
   assert.equal(file.length, bytes.length, "box sizes and offsets unchanged");
   for (const leak of ["+51.5074", "ISO6709", "WeftTestCam", "udta", "\xa9xyz"]) assert.ok(!file.includes(Buffer.from(leak, "latin1")), leak);
