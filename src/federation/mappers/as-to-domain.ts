@@ -26,6 +26,12 @@ export interface RemoteAccountFields {
 
 const MAX_NAME = 100;
 
+// Icons, images and tags are read only when embedded: a bare URL there names an image
+// or a page, not an ActivityStreams document to fetch.
+const embeddedOnly = { suppressError: true, documentLoader: async (url: string): Promise<never> => {
+  throw new Error(`not fetched: ${url}`);
+} } as const;
+
 function hrefOf(v: unknown): string | null {
   if (v instanceof URL) return v.href;
   if (v && typeof v === "object" && "href" in v && (v as { href: unknown }).href instanceof URL) return (v as { href: URL }).href.href;
@@ -41,8 +47,8 @@ export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccoun
   const id = actor.id;
   // The domain comes from the actor's verified id, never from what it claims elsewhere.
   const username = String(actor.preferredUsername ?? "").trim() || id.pathname.split("/").filter(Boolean).pop() || "unknown";
-  const icon = await actor.getIcon({ suppressError: true }).catch(() => null);
-  const image = await actor.getImage({ suppressError: true }).catch(() => null);
+  const icon = await actor.getIcon(embeddedOnly).catch(() => null);
+  const image = await actor.getImage(embeddedOnly).catch(() => null);
   const bioHtml = sanitizeRemoteHtml(actor.summary?.toString());
   return {
     uri: id.href,
@@ -103,9 +109,11 @@ export function visibilityOf(object: ASObject, followersUrl: string | null): Vis
 
 export async function asObjectToPostFields(object: ASObject, followersUrl: string | null): Promise<RemotePostFields | null> {
   if (!object.id || !isPostLike(object)) return null;
+  // A poll vote (Mastodon, GoToSocial): a Note with a name, no content, replying to the poll.
+  if (object instanceof Note && !object.content && object.name && object.replyTargetId) return null;
   const mentionHrefs: string[] = [];
   const tags: string[] = [];
-  for await (const tag of object.getTags({ suppressError: true })) {
+  for await (const tag of object.getTags(embeddedOnly)) {
     if (tag instanceof Mention && tag.href) mentionHrefs.push(tag.href.href);
     else if (tag instanceof Hashtag && tag.name) {
       const name = tag.name.toString().replace(/^#/, "").normalize("NFKC").toLowerCase();
