@@ -35,7 +35,8 @@ test("app registration by form body and by query string (Ice Cubes)", async () =
 });
 
 test("app registration refuses bad input with 422", async () => {
-  for (const bad of [{ redirect_uris: "urn:ietf:wg:oauth:2.0:oob" }, { client_name: "x" }, { client_name: "x", redirect_uris: "javascript:alert(1)" }, { client_name: "x", redirect_uris: "not a uri" }, { client_name: "x", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read admin:everything" }]) {
+  const cases: Record<string, string>[] = [{ redirect_uris: "urn:ietf:wg:oauth:2.0:oob" }, { client_name: "x" }, { client_name: "x", redirect_uris: "javascript:alert(1)" }, { client_name: "x", redirect_uris: "not a uri" }, { client_name: "x", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read admin:everything" }];
+  for (const bad of cases) {
     const r = await fetch(`${server.url}/api/v1/apps`, form(bad));
     assert.equal(r.status, 422, JSON.stringify(bad));
     assert.equal(typeof ((await r.json()) as { error: string }).error, "string");
