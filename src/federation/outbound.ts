@@ -24,7 +24,9 @@ export type FedCtx = Context<FedData>;
 export async function senderKeys(weft: WeftContext, accountId: string): Promise<SenderKeyPair[]> {
   const actor = actorUri(weft.config.origin, accountId);
   const pairs = await actorKeyPairs(weft.db, accountId);
-  return pairs.map((p, i) => ({ keyId: new URL(`${actor}#${i === 0 ? "main-key" : `key-${i + 1}`}`), privateKey: p.privateKey }));
+  // The ids the actor document publishes: the RSA key as publicKey #main-key (HTTP
+  // signatures), the Ed25519 key as Multikey #multikey-2 (FEP-8b32 proofs name it).
+  return pairs.map((p, i) => ({ keyId: new URL(`${actor}#${p.kind === "rsa" ? "main-key" : `multikey-${i + 1}`}`), privateKey: p.privateKey }));
 }
 
 export async function deliver(ctx: FedCtx, accountId: string, recipients: Recipient[], activity: Parameters<FedCtx["sendActivity"]>[2], opts: { immediate?: boolean } = {}): Promise<void> {
