@@ -1,0 +1,111 @@
+// More end-to-end flows between two https Weft servers: remote mentions resolved through
+// WebFinger, profile updates, follower removal and unfollow, collections; and the gates
+// (private accounts, WEFT_FEDERATION=off).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
+import { buildWeft } from "../helpers/server.ts";
+import { unwrap } from "../../src/domain/result.ts";
+import type { Account } from "../../src/domain/account.ts";
+import { followRemoteHandle } from "../../src/federation/lookup.ts";
+import { listNotifications } from "../../src/db/views/notifications.ts";
+
+let cluster: Cluster;
+let alice: Account; // on a
+let bob: Account; // on b
+
+async function member(node: string, username: string): Promise<Account> {
+  const w = cluster.nodes[node].weft;
+  const acct = unwrap(await w.services.accounts.register({ username, password: "correct horse" }));
+  return unwrap(await w.services.accounts.setFediverseSharing(acct.id, true));
+}
+
+const ap = (node: string, p: string) => fetch(`${cluster.nodes[node].origin}${p}`, { headers: { accept: "application/activity+json" } });
+
+before(async () => {
+  cluster = await startFederatedCluster(["a", "b"]);
+  alice = await member("a", "alice");
+  bob = await member("b", "bob");
+  unwrap(await followRemoteHandle(cluster.nodes.b.weft, bob.id, "alice@a.weft.test"));
+  await cluster.drain();
+});
+after(() => cluster?.close());
+
+test("a mention of @bob@b.weft.test is resolved, linked, tagged, addressed and notified", async () => {
+  const a = cluster.nodes.a.weft;
+  const post = unwrap(await a.services.posts.create(alice.id, { text: "Hello @bob@b.weft.test!" }));
+  assert.match(post.html, /href="https:\/\/b\.weft\.test\/@bob"/);
+  const note = await (await ap("a", `/ap/posts/${post.id}`)).json();
+  const bobUri = `https://b.weft.test/ap/users/${bob.id}`;
+  assert.ok([note.cc].flat().includes(bobUri));
+  assert.ok([note.tag].flat().some((t: { type: string; href: string }) => t.type === "Mention" && t.href === bobUri));
+  await cluster.drain();
+  const notes = await listNotifications(cluster.nodes.b.weft.db.kysely, bob.id);
+  const mention = notes.find((n) => n.type === "mention");
+  assert.ok(mention, "bob is notified");
+  assert.equal(mention.post?.post.uri, `https://a.weft.test/ap/posts/${post.id}`);
+});
+
+test("a profile edit sends Update(Person)", async () => {
+  unwrap(await cluster.nodes.a.weft.services.accounts.updateProfile(alice.id, { displayName: "Alice A.", bio: "new bio" }));
+  await cluster.drain();
+  const row = await cluster.nodes.b.weft.db.kysely.selectFrom("accounts").selectAll().where("uri", "=", `https://a.weft.test/ap/users/${alice.id}`).executeTakeFirstOrThrow();
+  assert.equal(row.display_name, "Alice A.");
+  assert.match(row.bio_html, /new bio/);
+});
+
+test("collections: outbox is paged, followers counted, featured empty", async () => {
+  for (let i = 0; i < 3; i++) unwrap(await cluster.nodes.a.weft.services.posts.create(alice.id, { text: `post ${i}` }));
+  const outbox = await (await ap("a", `/ap/users/${alice.id}/outbox`)).json();
+  assert.equal(outbox.type, "OrderedCollection");
+  assert.equal(outbox.totalItems, 4);
+  const page = await (await fetch(outbox.first, { headers: { accept: "application/activity+json" } })).json();
+  assert.equal(page.orderedItems.length, 4);
+  assert.equal(page.orderedItems[0].type, "Create");
+  const followers = await (await ap("a", `/ap/users/${alice.id}/followers`)).json();
+  assert.equal(followers.totalItems, 1);
+  const featured = await (await ap("a", `/ap/users/${alice.id}/featured`)).json();
+  assert.equal(featured.type, "OrderedCollection");
+  assert.deepEqual([featured.orderedItems ?? []].flat(), []);
+});
+
+test("removing a follower sends Reject(Follow); unfollowing sends Undo(Follow)", async () => {
+  const a = cluster.nodes.a.weft;
+  const b = cluster.nodes.b.weft;
+  const bobOnA = await a.db.kysely.selectFrom("accounts").select("id").where("uri", "=", `https://b.weft.test/ap/users/${bob.id}`).executeTakeFirstOrThrow();
+  unwrap(await a.services.follows.removeFollower(alice.id, bobOnA.id));
+  await cluster.drain();
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", bob.id).execute()).length, 0);
+
+  const again = unwrap(await followRemoteHandle(b, bob.id, "@alice@a.weft.test"));
+  await cluster.drain();
+  assert.equal((await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", alice.id).execute()).length, 1);
+  unwrap(await b.services.follows.unfollow(bob.id, again.account.id));
+  await cluster.drain();
+  assert.equal((await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", alice.id).execute()).length, 0);
+});
+
+test("making an account private turns sharing off: WebFinger and actor 404", async () => {
+  const a = cluster.nodes.a.weft;
+  const erin = await member("a", "erin");
+  assert.equal((await ap("a", `/ap/users/${erin.id}`)).status, 200);
+  unwrap(await a.services.accounts.updateProfile(erin.id, { isPrivate: true }));
+  assert.equal((await ap("a", `/ap/users/${erin.id}`)).status, 404);
+  assert.equal((await fetch("https://a.weft.test/.well-known/webfinger?resource=acct:erin@a.weft.test")).status, 404);
+  await cluster.drain();
+});
+
+test("WEFT_FEDERATION=off: no WebFinger, actor, NodeInfo or inbox", async () => {
+  const w = await buildWeft({ federation: false, origin: "https://off.weft.test", host: "off.weft.test" });
+  try {
+    const u = unwrap(await w.services.accounts.register({ username: "olga", password: "correct horse" }));
+    assert.equal((await w.services.accounts.setFediverseSharing(u.id, true)).ok, false);
+    const req = (p: string, init: RequestInit = {}) => w.fetch(new Request(`https://off.weft.test${p}`, { headers: { accept: "application/activity+json" }, ...init }));
+    assert.equal((await req("/.well-known/webfinger?resource=acct:olga@off.weft.test")).status, 404);
+    assert.equal((await req(`/ap/users/${u.id}`)).status, 404);
+    assert.equal((await req("/.well-known/nodeinfo")).status, 404);
+    assert.equal((await req("/ap/inbox", { method: "POST", body: "{}" })).status, 404);
+  } finally {
+    await w.cleanup();
+  }
+});
