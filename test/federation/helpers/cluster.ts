@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from "undici";
 import type { Config } from "../../../src/config.ts";
-import type { Weft } from "../../../src/app.ts";
+import { createWeft, type Weft } from "../../../src/app.ts";
 import { buildWeft } from "../../helpers/server.ts";
 import { makeTestPki } from "./certs.ts";
 
@@ -22,6 +22,11 @@ export interface ClusterNode {
   origin: string;
   port: number;
   weft: Weft;
+  /**
+   * Simulates a process restart: the worker stops (as if killed between jobs) and a new
+   * Weft is built over the same database, which must pick up every queued job.
+   */
+  restart(): Promise<void>;
 }
 
 export interface Cluster {
@@ -88,7 +93,17 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
     builtWefts.push(weft);
     handler = (req) => weft.app.fetch(req);
     await weft.start();
-    nodes[name] = { name, host, origin, port, weft };
+    const node: ClusterNode = {
+      name, host, origin, port, weft,
+      async restart() {
+        await node.weft.worker.stop();
+        const next = await createWeft(node.weft.config, { db: node.weft.db });
+        handler = (req) => next.app.fetch(req);
+        node.weft = next;
+        await next.start();
+      },
+    };
+    nodes[name] = node;
   }
   for (const name of remoteNames) {
     const host = `${name}.${TEST_DOMAIN}`;
@@ -105,14 +120,13 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
     ports.set(host, port);
   }
   const previous = installDispatcher(pki.ca, ports);
-  const all = Object.values(nodes);
   return {
     nodes,
     ca: pki.ca,
     async drain() {
       // A delivery on one server queues inbox work on another: go round until all are idle.
       for (let round = 0; round < 6; round++) {
-        for (const n of all) await n.weft.worker.drain(15_000);
+        for (const n of Object.values(nodes)) await n.weft.worker.drain(15_000);
       }
     },
     async close() {
@@ -120,6 +134,7 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
       }
+      for (const n of Object.values(nodes)) await n.weft.worker.stop();
       for (const w of builtWefts) await w.cleanup();
       setGlobalDispatcher(previous);
     },

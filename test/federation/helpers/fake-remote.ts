@@ -11,6 +11,10 @@ export interface FakeRemote {
   origin: string;
   handler(req: Request): Promise<Response>;
   actorUri(name: string): string;
+  /** Inbox POSTs received, newest last. */
+  received: { path: string; body: any }[];
+  /** The status inbox POSTs get (202 unless a test makes the server fail). */
+  inboxStatus: number;
   /** Serves a JSON-LD document at `path`. */
   serve(path: string, doc: unknown): void;
   /** A signed POST of `activity` (an object, or JSON text) to `inbox`, as `name`; `tamper` changes the body after signing. */
@@ -40,16 +44,22 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
     endpoints: { sharedInbox: `${origin}/inbox` },
     publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
   });
-  return {
+  const remote: FakeRemote = {
     host,
     origin,
     actorUri,
+    received: [],
+    inboxStatus: 202,
     serve(path, doc) {
       docs.set(path, doc);
     },
     async handler(req) {
       const url = new URL(req.url);
-      if (req.method === "POST") return new Response(null, { status: 202 });
+      if (req.method === "POST") {
+        if (remote.inboxStatus >= 300) return new Response("unavailable", { status: remote.inboxStatus });
+        remote.received.push({ path: url.pathname, body: await req.json().catch(() => null) });
+        return new Response(null, { status: 202 });
+      }
       const m = /^\/users\/([a-z0-9_]+)$/.exec(url.pathname);
       if (m) return Response.json(actorDoc(m[1]), { headers: { "content-type": "application/activity+json" } });
       const doc = docs.get(url.pathname);
@@ -64,4 +74,5 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
       return fetch(req);
     },
   };
+  return remote;
 }

@@ -1,0 +1,76 @@
+// Reliability: a restart loses no pending delivery, a failing server shows as "retrying"
+// in the opt-out tally until it recovers, and a replayed activity is processed once.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
+import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
+import { unwrap } from "../../src/domain/result.ts";
+import type { Account } from "../../src/domain/account.ts";
+import { sharingTally } from "../../src/federation/tally.ts";
+import { OPTOUT_QUEUE } from "../../src/federation/optout.ts";
+
+const CTX = "https://www.w3.org/ns/activitystreams";
+
+let cluster: Cluster;
+let rem: FakeRemote;
+let alice: Account;
+
+const weft = () => cluster.nodes.a.weft;
+const aliceUri = () => `https://a.weft.test/ap/users/${alice.id}`;
+
+before(async () => {
+  rem = await createFakeRemote("rem");
+  cluster = await startFederatedCluster(["a"], { remotes: { rem: (r) => rem.handler(r) } });
+  alice = unwrap(await weft().services.accounts.register({ username: "alice", password: "correct horse" }));
+  alice = unwrap(await weft().services.accounts.setFediverseSharing(alice.id, true));
+  const res = await rem.post("https://a.weft.test/ap/inbox", "ron", { "@context": CTX, id: `${rem.origin}/follows/1`, type: "Follow", actor: rem.actorUri("ron"), object: aliceUri() });
+  assert.equal(res.status, 202);
+  await cluster.drain();
+  assert.ok(rem.received.some((r) => r.body?.type === "Accept" && r.body.object?.id === `${rem.origin}/follows/1`), "Accept embeds the whole Follow");
+});
+after(() => cluster?.close());
+
+test("a restart between a post and its delivery loses nothing", async () => {
+  const node = cluster.nodes.a;
+  await node.weft.worker.stop(); // the process dies before its worker runs the event
+  const post = unwrap(await node.weft.services.posts.create(alice.id, { text: "written just before the crash" }));
+  assert.ok(!rem.received.some((r) => r.body?.object?.id === `https://a.weft.test/ap/posts/${post.id}`));
+  await node.restart();
+  await cluster.drain();
+  const create = rem.received.find((r) => r.body?.type === "Create" && r.body.object?.id === `https://a.weft.test/ap/posts/${post.id}`);
+  assert.ok(create, "delivered after the restart");
+  assert.equal(create.path, "/inbox", "delivered to the shared inbox");
+  assert.equal(rem.received.filter((r) => r.body?.id === create.body.id).length, 1, "delivered once");
+});
+
+test("a replayed signed activity is processed once", async () => {
+  const post = unwrap(await weft().services.posts.create(alice.id, { text: "like me twice" }));
+  const like = { "@context": CTX, id: `${rem.origin}/likes/1`, type: "Like", actor: rem.actorUri("ron"), object: `https://a.weft.test/ap/posts/${post.id}` };
+  assert.equal((await rem.post("https://a.weft.test/ap/inbox", "ron", like)).status, 202);
+  assert.equal((await rem.post("https://a.weft.test/ap/inbox", "ron", like)).status, 202);
+  await cluster.drain();
+  const row = await weft().db.kysely.selectFrom("posts").select("likes_count").where("id", "=", post.id).executeTakeFirstOrThrow();
+  assert.equal(Number(row.likes_count), 1);
+  const notes = await weft().db.kysely.selectFrom("notifications").select("id").where("post_id", "=", post.id).where("type", "=", "like").execute();
+  assert.equal(notes.length, 1);
+});
+
+test("opt-out tally: a failing server shows pending until it recovers", async () => {
+  const federated = await weft().db.kysely.selectFrom("posts").select("id").where("account_id", "=", alice.id).where("federated_at", "is not", null).execute();
+  assert.equal(federated.length, 2);
+  rem.inboxStatus = 503;
+  unwrap(await weft().services.accounts.setFediverseSharing(alice.id, false));
+  await cluster.drain();
+  assert.deepEqual(await sharingTally(weft().db, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3 }]);
+
+  // The server comes back; the retries (made due now instead of in a few seconds) go through.
+  rem.inboxStatus = 202;
+  await weft().db.kysely.updateTable("jobs").set({ run_at: 0 }).where("queue", "=", OPTOUT_QUEUE).execute();
+  await cluster.drain();
+  assert.deepEqual(await sharingTally(weft().db, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 3, pending: 0 }]);
+  const deletes = rem.received.filter((r) => r.body?.type === "Delete").map((r) => r.body.object.id).sort();
+  assert.deepEqual(deletes, federated.map((p) => `https://a.weft.test/ap/posts/${p.id}`).sort());
+  const reject = rem.received.find((r) => r.body?.type === "Reject");
+  assert.equal(reject?.body.object.id, `${rem.origin}/follows/1`);
+  assert.equal(reject?.body.object.type, "Follow");
+});
