@@ -4,6 +4,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createWeft, type Weft } from "./app.ts";
 import type { Config } from "./config.ts";
 import { logger, setupLogging } from "./log.ts";
+import type { Server as HttpServer } from "node:http";
+import { attachStreaming, type Streaming } from "./api/mastodon/streaming/socket.ts";
 
 export interface Running {
   weft: Weft;
@@ -19,6 +21,7 @@ export async function startServer(config: Config, opts: { http?: boolean } = {})
   await weft.start();
   let server: ServerType | null = null;
   let port = config.port;
+  let streaming: Streaming | null = null;
   if (opts.http !== false) {
     await new Promise<void>((resolve) => {
       server = serve({ fetch: weft.app.fetch, port: config.port, hostname: config.listenHost }, (info) => {
@@ -26,6 +29,8 @@ export async function startServer(config: Config, opts: { http?: boolean } = {})
         resolve();
       });
     });
+    // The client API's WebSocket streaming needs the server's upgrade event.
+    streaming = attachStreaming(server as unknown as HttpServer, weft);
     log.info("Weft is listening on {origin} (port {port})", { origin: config.origin, port });
   } else {
     log.info("Weft worker started for {origin}", { origin: config.origin });
@@ -34,6 +39,7 @@ export async function startServer(config: Config, opts: { http?: boolean } = {})
   const stop = () =>
     (stopping ??= (async () => {
       log.info("shutting down");
+      streaming?.close();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await weft.close();
     })());
