@@ -3,7 +3,7 @@
 import { html } from "hono/html";
 import type { Context } from "hono";
 import type { WebEnv } from "./env.ts";
-import { CSS_HREF } from "./static.ts";
+import { CSS_HREF, JS_HREF } from "./static.ts";
 import { CSRF_FIELD } from "./auth/csrf-field.ts";
 
 export type Html = ReturnType<typeof html>;
@@ -46,6 +46,7 @@ export function page(c: Context<WebEnv>, opts: PageOptions, body: Html | Html[])
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title === name ? name : `${opts.title} · ${name}`}</title>
 <link rel="stylesheet" href="${CSS_HREF}">
+<script src="${JS_HREF}" defer></script>
 ${opts.head ?? ""}
 </head>
 <body>

@@ -42,13 +42,12 @@ ${POLICIES.map(([v, label]) => html`<option value="${v}"${v === policy ? html` s
 </form>`;
 }
 
-/** Progressive enhancement: a live character counter. The form works without it. */
-export const COUNTER_SCRIPT = html`<script>
-for (const t of document.querySelectorAll("textarea[data-max]")) {
+/** Progressive enhancement (served as /static/weft.js): a live character counter. */
+export const COUNTER_JS = `for (const t of document.querySelectorAll("textarea[data-max]")) {
   const out = document.querySelector('[data-counter-for="' + t.id + '"]');
   if (!out) continue;
   const max = Number(t.dataset.max);
   const show = () => { const n = [...t.value].length; out.textContent = n > max - 50 ? (max - n) + " characters left" : ""; };
   t.addEventListener("input", show); show();
 }
-</script>`;
+`;

@@ -8,7 +8,7 @@ import { hydratePosts } from "../../db/views/post-views.ts";
 import { DEFAULT_LIMIT, followingFeed, publicFeed } from "../../db/views/timelines.ts";
 import { isId } from "../../domain/ids.ts";
 import { postPath } from "../components/paths.ts";
-import { composer, COUNTER_SCRIPT } from "../components/composer.ts";
+import { composer } from "../components/composer.ts";
 import { pager, postCard, postList } from "../components/post.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
 import { loginRedirect, statusFor } from "../http.ts";
@@ -40,7 +40,7 @@ async function composePage(
   return page(
     c,
     { title },
-    html`<h1>${title}</h1>${ctxPost}${composer(c, { ...o, label: o.inReplyToId ? "Your reply" : o.quoteOfId ? "Your comment" : "New post" })}${COUNTER_SCRIPT}`,
+    html`<h1>${title}</h1>${ctxPost}${composer(c, { ...o, label: o.inReplyToId ? "Your reply" : o.quoteOfId ? "Your comment" : "New post" })}`,
   );
 }
 
@@ -70,7 +70,7 @@ ${postList(c, posts, "Nothing posted yet.")}${pager(c, posts, DEFAULT_LIMIT)}`,
         html`<h1>Following</h1>
 ${maxId ? "" : composer(c, { id: "compose", label: "New post", returnTo: "/" })}
 ${postList(c, posts, "Your feed is empty. Post something, or find people to follow with Search.")}
-${pager(c, posts, DEFAULT_LIMIT)}${COUNTER_SCRIPT}`,
+${pager(c, posts, DEFAULT_LIMIT)}`,
       ),
     );
   });

@@ -11,7 +11,7 @@ import { findPostById } from "../../db/repositories/posts.ts";
 import { hydratePosts } from "../../db/views/post-views.ts";
 import { thread } from "../../db/views/timelines.ts";
 import type { Post } from "../../domain/post.ts";
-import { composer, COUNTER_SCRIPT } from "../components/composer.ts";
+import { composer } from "../components/composer.ts";
 import { longTime, postPath, profilePath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
@@ -61,7 +61,7 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
       const why = await ctx.services.posts.replyProblem(found.post, viewer.id);
       replyBox = why
         ? html`<p class="muted" id="reply">${why}</p>`
-        : html`<section aria-labelledby="reply-h"><h2 id="reply-h">Reply</h2>${composer(c, { id: "reply", label: `Reply to @${found.author.username}`, inReplyToId: found.post.id, returnTo: c.req.path, submitLabel: "Reply" })}</section>${COUNTER_SCRIPT}`;
+        : html`<section aria-labelledby="reply-h"><h2 id="reply-h">Reply</h2>${composer(c, { id: "reply", label: `Reply to @${found.author.username}`, inReplyToId: found.post.id, returnTo: c.req.path, submitLabel: "Reply" })}</section>`;
     } else {
       replyBox = html`<p id="reply"><a href="/login?return_to=${encodeURIComponent(c.req.path)}">Log in</a> to reply.</p>`;
     }
@@ -125,7 +125,7 @@ ${csrfInput(c)}
 <textarea id="edit-text" name="text" rows="5" data-max="500">${text}</textarea>
 <p class="hint">Earlier versions stay visible in the edit history.</p>
 <div class="row"><button type="submit">Save</button><a href="${postPath(author, post.id)}">Cancel</a><span class="counter" aria-live="polite" data-counter-for="edit-text"></span></div>
-</form>${COUNTER_SCRIPT}`,
+</form>`,
     );
 
   web.get("/posts/:id/edit", async (c) => {
