@@ -1,0 +1,79 @@
+// Runs the benchmark harness in quick mode, so it cannot rot: every workload must run
+// against a real `weft serve` child and its ceilings, and the results file must hold every
+// expected figure with its ceiling and ratio. No timing thresholds: this machine's load
+// during the suite says nothing about Weft.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { TEST_PG_URL } from "../helpers/server.ts";
+import type { ResultsFile } from "../../bench/lib/results.ts";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+function runBench(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["bench/run.ts", "--quick", `--out=${out}`], {
+      cwd: root,
+      // PostgreSQL is benchmarked too when the suite runs on it.
+      env: { ...process.env, DATABASE_URL: "", WEFT_BENCH_DATABASE_URL: TEST_PG_URL },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (b) => (output += b));
+    child.stderr.on("data", (b) => (output += b));
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+test("npm run bench -- --quick measures every workload beside its ceiling", { timeout: 150_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "weft-bench-test-"));
+  try {
+    const out = path.join(dir, "results.json");
+    const run = await runBench(out);
+    assert.equal(run.code, 0, run.output);
+    const data = JSON.parse(readFileSync(out, "utf8")) as ResultsFile;
+
+    assert.equal(data.mode, "quick");
+    assert.ok(data.machine.cpu.length > 0);
+    assert.ok(data.machine.cores >= 1);
+    assert.match(data.machine.node, /^v\d+\./);
+    assert.ok(Number.isFinite(Date.parse(data.machine.date)));
+
+    const dialects = TEST_PG_URL ? ["sqlite", "postgres"] : ["sqlite"];
+    const expected = [
+      "memory-start / start to first 200 on /health",
+      "memory-start / RSS idle after start",
+      ...dialects.flatMap((d) => [
+        `timelines / following page p50 (${d})`,
+        `timelines / following page p99 (${d})`,
+        `timelines / server peak RSS, following page (${d})`,
+        `viral-read-burst / profile page requests/s (${d})`,
+        `viral-read-burst / profile page p99 (${d})`,
+        `viral-read-burst / post page requests/s (${d})`,
+        `viral-read-burst / post page p99 (${d})`,
+        `viral-read-burst / server peak RSS (${d})`,
+      ]),
+    ];
+    assert.deepEqual(data.results.map((r) => `${r.workload} / ${r.metric}`).sort(), expected.sort());
+
+    for (const r of data.results) {
+      const name = `${r.workload} / ${r.metric}`;
+      assert.ok(Number.isFinite(r.value) && r.value > 0, `${name}: value ${r.value}`);
+      assert.ok(Number.isFinite(r.ceiling) && r.ceiling > 0, `${name}: ceiling ${r.ceiling}`);
+      assert.ok(r.unit && r.ceilingIs, `${name}: unit and ceiling description`);
+      // The ratio is "fraction of the ceiling achieved", whichever way the metric points.
+      const ratio = r.better === "higher" ? r.value / r.ceiling : r.ceiling / r.value;
+      assert.ok(Math.abs(r.ratio - ratio) <= 0.002 + ratio * 0.01, `${name}: ratio ${r.ratio}, expected ${ratio}`);
+      if (r.target) assert.equal(typeof r.met, "boolean", `${name}: target verdict`);
+    }
+    // Figures in the right units: throughput against the bare server, memory in MiB.
+    for (const r of data.results.filter((x) => x.unit === "req/s")) assert.equal(r.better, "higher");
+    for (const r of data.results.filter((x) => x.unit === "ms" || x.unit === "MiB")) assert.equal(r.better, "lower");
+    assert.match(run.output, /workload\s+metric\s+value\s+ceiling\s+ratio/, "prints the table");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
