@@ -169,6 +169,31 @@ test("update_credentials: profile, private account and fediverse_sharing", async
   assert.deepEqual(requests.map((a) => a.id), [bobId]);
   const ok = await carol.client.v1.followRequests.$select(bobId).authorize();
   assert.equal(ok.followedBy, true);
+  // Alice asks too, and is turned down.
+  await alice.client.v1.accounts.$select(carolId).follow();
+  const rejected = await carol.client.v1.followRequests.$select(aliceId).reject();
+  assert.equal(rejected.requestedBy, false);
+  assert.deepEqual(await carol.client.v1.followRequests.list(), []);
+  const [aliceRel] = await alice.client.v1.accounts.relationships.fetch({ id: [carolId] });
+  assert.equal(aliceRel.requested, false);
+  assert.equal(aliceRel.following, false);
+});
+
+test("account statuses: exclude_replies, exclude_reblogs, only_media", async () => {
+  const dan = (await user(server.weft, "dan")).id;
+  const d = await codeFlowLogin(server.url, "dan");
+  const top = await d.client.v1.statuses.create({ status: "top level" });
+  const reply = await d.client.v1.statuses.create({ status: "a reply", inReplyToId: top.id });
+  const target = await alice.client.v1.statuses.create({ status: "for dan to boost" });
+  const boost = await d.client.v1.statuses.$select(target.id).reblog();
+  const ids = async (params: Record<string, boolean>) => (await alice.client.v1.accounts.$select(dan).statuses.list(params)).map((s) => s.id);
+  assert.deepEqual(await ids({}), [boost.id, reply.id, top.id]);
+  assert.deepEqual(await ids({ excludeReplies: true }), [boost.id, top.id]);
+  assert.deepEqual(await ids({ excludeReblogs: true }), [reply.id, top.id]);
+  assert.deepEqual(await ids({ excludeReplies: true, excludeReblogs: true }), [top.id]);
+  assert.deepEqual(await ids({ onlyMedia: true }), []);
+  const page = await alice.client.v1.accounts.$select(dan).statuses.list({ limit: 2 });
+  assert.deepEqual(page.map((s) => s.id), [boost.id, reply.id]);
 });
 
 test("instance v1/v2 and preferences as masto reads them", async () => {

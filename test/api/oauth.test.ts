@@ -3,6 +3,8 @@
 // authorize page's defences, and scope enforcement.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { hashToken } from "../../src/web/auth/session.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { bearer, openAuthorizePage, PASSWORD, submitAuthorize, user } from "./helpers.ts";
 
@@ -96,6 +98,38 @@ test("authorize page: CSRF, wrong password, deny, force_login, bad client or red
   assert.equal(tooMuch.res.status, 400);
   const plainPkce = await openAuthorizePage(server.url, { ...q, code_challenge: "x".repeat(43), code_challenge_method: "plain" });
   assert.equal(plainPkce.res.status, 400);
+});
+
+test("a web session skips the password unless force_login; the session's account gets the code", async () => {
+  const dora = (await server.weft.services.accounts.findLocal("dora"))!;
+  const sessionToken = randomBytes(32).toString("base64url");
+  const now = new Date().toISOString();
+  await server.weft.db.kysely.insertInto("sessions").values({ id: hashToken(sessionToken), account_id: dora.id, created_at: now, last_seen_at: now, user_agent: null }).execute();
+  const app = await registerApp("read", "myapp://cb");
+  const q = { response_type: "code", client_id: app.client_id, redirect_uri: "myapp://cb", scope: "read" };
+  const withSession = async (query: Record<string, string>) => {
+    const r = await fetch(`${server.url}/oauth/authorize?${new URLSearchParams(query)}`, { headers: { cookie: `weft_session=${sessionToken}` } });
+    return { body: await r.text(), csrfCookie: (r.headers.get("set-cookie") ?? "").split(";")[0] };
+  };
+  const page = await withSession(q);
+  assert.match(page.body, /logged in as <strong>@dora<\/strong>/);
+  assert.doesNotMatch(page.body, /name="password"/);
+  const fields: Record<string, string> = {};
+  for (const m of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = m[2];
+  const res = await submitAuthorize(server.url, `${page.csrfCookie}; weft_session=${sessionToken}`, { ...fields, decision: "approve" });
+  assert.equal(res.status, 302);
+  const code = new URL(res.headers.get("location")!).searchParams.get("code")!;
+  const t = await fetch(`${server.url}/oauth/token`, form({ grant_type: "authorization_code", code, client_id: app.client_id, client_secret: app.client_secret, redirect_uri: "myapp://cb" }));
+  const token = ((await t.json()) as { access_token: string }).access_token;
+  const me = await fetch(`${server.url}/api/v1/accounts/verify_credentials`, { headers: bearer(token) });
+  assert.equal(((await me.json()) as { username: string }).username, "dora");
+
+  const forced = await withSession({ ...q, force_login: "true" });
+  assert.match(forced.body, /name="password"/);
+  const forcedFields: Record<string, string> = {};
+  for (const m of forced.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) forcedFields[m[1]] = m[2];
+  const noPassword = await submitAuthorize(server.url, `${forced.csrfCookie}; weft_session=${sessionToken}`, { ...forcedFields, decision: "approve" });
+  assert.equal(noPassword.status, 401);
 });
 
 test("PKCE: a wrong verifier gets no token", async () => {

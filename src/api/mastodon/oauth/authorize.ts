@@ -2,12 +2,11 @@
 // nor megalodon does this step; a browser (or a test) submits the form and reads `code`
 // from the redirect. `force_login` always asks for the password, even with a web session
 // (this fixed Elk logins on Akkoma, Elk#934).
-import { createHash } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { WeftContext } from "../../../app.ts";
 import type { Account } from "../../../domain/account.ts";
-import { findAccountById } from "../../../db/repositories/accounts.ts";
+import { currentSession } from "../../../web/auth/session.ts";
 import { nowIso } from "../../../services/deps.ts";
 import type { ApiEnv } from "../auth.ts";
 import { apiDb, type OAuthAppsTable } from "../db.ts";
@@ -55,18 +54,9 @@ async function check(ctx: WeftContext, p: Params): Promise<Checked> {
   };
 }
 
-/** The web UI's session (cookie `weft_session`, stored as its sha256), if any. */
+/** The web UI's login, honoured unless force_login asks for the password again. */
 async function webSessionAccount(ctx: WeftContext, c: Context): Promise<Account | null> {
-  const raw = getCookie(c, "weft_session");
-  if (!raw || raw.length > 200) return null;
-  const digest = createHash("sha256").update(raw).digest();
-  const row = await ctx.db.kysely
-    .selectFrom("sessions")
-    .select("account_id")
-    .where("id", "in", [digest.toString("hex"), digest.toString("base64url")])
-    .executeTakeFirst();
-  const account = row ? await findAccountById(ctx.db.kysely, row.account_id) : null;
-  return account && !account.suspended && account.approved ? account : null;
+  return (await currentSession(ctx, c))?.account ?? null;
 }
 
 function redirectWith(uri: string, params: Record<string, string>): string {
