@@ -60,8 +60,29 @@ function fromPairs(pairs: Iterable<[string, unknown]>, into: Params = {}): Param
   return into;
 }
 
-/** Query string merged with the body; body values win. Bad bodies are a 422, never a 500. */
+function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === "string") return v.includes("\u0000");
+  if (depth > 8 || v === null || typeof v !== "object") return false;
+  return Object.entries(v).some(([k, x]) => k.includes("\u0000") || hasNul(x, depth + 1));
+}
+
+/**
+ * Query string merged with the body; body values win. Bad bodies are a 422, never a 500;
+ * so is a NUL byte anywhere, which PostgreSQL refuses in text.
+ */
 export async function readParams(c: Context): Promise<Params> {
+  const params = await readRawParams(c);
+  let path = c.req.path;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    throw new ApiError(422, "The request path is not valid UTF-8");
+  }
+  if (hasNul(params) || path.includes("\u0000")) throw new ApiError(422, "Parameters cannot contain NUL bytes");
+  return params;
+}
+
+async function readRawParams(c: Context): Promise<Params> {
   const url = new URL(c.req.url);
   const params = fromPairs(url.searchParams.entries());
   if (c.req.method === "GET" || c.req.method === "HEAD") return params;
