@@ -36,8 +36,7 @@ export function page(c: Context<WebEnv>, opts: PageOptions, body: Html | Html[])
     ? html`Activity <span class="badge" aria-label="${unread} unread">${unread > 99 ? "99+" : unread}</span>`
     : html`Activity`;
   const links = viewer
-    ? html`${navLink("/", "Home", opts.nav === "home")}${navLink("/search", "Search", opts.nav === "search")}${navLink("/activity", activityLabel, opts.nav === "activity")}${navLink(`/@${viewer.username}`, "Profile", opts.nav === "profile")}${navLink("/settings", "Settings", opts.nav === "settings")}
-        <li><form method="post" action="/logout" class="inline">${csrfInput(c)}<button type="submit" class="link">Log out</button></form></li>`
+    ? html`${navLink("/", "Home", opts.nav === "home")}${navLink("/search", "Search", opts.nav === "search")}${navLink("/activity", activityLabel, opts.nav === "activity")}${navLink(`/@${viewer.username}`, "Profile", opts.nav === "profile")}${navLink("/settings", "Settings", opts.nav === "settings")}`
     : html`${navLink("/", "Home", opts.nav === "home")}${navLink("/search", "Search", opts.nav === "search")}${navLink("/login", "Log in", opts.nav === "login")}${navLink("/signup", "Sign up", opts.nav === "signup")}`;
   return html`<!doctype html>
 <html lang="en">

@@ -54,7 +54,7 @@ article.post article.post{margin:10px 0 0;background:#fafafa}
 .post-body{margin:6px 0 0}
 .post-body p{margin:0 0 8px}
 .post-body p:last-child{margin-bottom:0}
-.actions{display:flex;flex-wrap:wrap;gap:4px 6px;margin-top:10px;padding:0;list-style:none}
+.actions{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0 0;padding:0;list-style:none}
 .actions li{display:inline}
 .actions button,.actions a{font-size:.875rem;font-weight:500;padding:3px 12px;border:1px solid #c4c4c4;border-radius:999px;background:#fff;color:#1a1a1a;text-decoration:none;display:inline-block;line-height:1.5}
 .actions button[aria-pressed=true]{background:#eef3fd;border-color:#0b57d0;color:#0b3d91}

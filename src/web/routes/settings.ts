@@ -57,6 +57,9 @@ ${csrfInput(c)}
 </form></section>
 <section aria-labelledby="h-more"><h2 id="h-more">More</h2>
 <ul><li><a href="/settings/fediverse">Fediverse sharing</a> (${a.fediverseSharing ? "on" : "off"})</li><li><a href="/follow-requests">Follow requests</a></li></ul>
+</section>
+<section aria-labelledby="h-session"><h2 id="h-session">Session</h2>
+<form method="post" action="/logout">${csrfInput(c)}<button type="submit" class="secondary">Log out</button></form>
 </section>`,
   );
 }
