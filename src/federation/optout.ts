@@ -88,6 +88,8 @@ export function registerOptOutWorker(weft: WeftContext, makeCtx: () => FedCtx, d
       }
       await db.updateTable("sharing_requests").set({ attempts: Number(row.attempts) + 1, confirmed_at: new Date().toISOString(), last_error: null }).where("id", "=", row.id).execute();
     },
-    DEFAULT_RETRY,
+    // Whole milliseconds: the jobs table's run_at is a bigint, and PostgreSQL refuses the
+    // fractional delay DEFAULT_RETRY's jitter produces (the retry then waited for the lease).
+    { maxAttempts: DEFAULT_RETRY.maxAttempts, backoffMs: (n) => Math.round(DEFAULT_RETRY.backoffMs(n)) },
   );
 }

@@ -21,7 +21,8 @@ export class WeftMessageQueue implements MessageQueue {
   }
 
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    const delayMs = options?.delay ? Math.max(0, options.delay.total({ unit: "milliseconds" })) : 0;
+    // Whole milliseconds: run_at is a bigint on PostgreSQL.
+    const delayMs = options?.delay ? Math.max(0, Math.round(options.delay.total({ unit: "milliseconds" }))) : 0;
     await enqueue(this.#db.kysely, FEDIFY_QUEUE, message, { delayMs, orderingKey: options?.orderingKey });
     this.#signal.notify();
   }

@@ -16,6 +16,14 @@ let rem: FakeRemote;
 let alice: Account;
 
 const weft = () => cluster.nodes.a.weft;
+
+async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 const aliceUri = () => `https://a.weft.test/ap/users/${alice.id}`;
 
 before(async () => {
@@ -61,6 +69,11 @@ test("opt-out tally: a failing server shows pending until it recovers", async ()
   rem.inboxStatus = 503;
   unwrap(await weft().services.accounts.setFediverseSharing(alice.id, false));
   await cluster.drain();
+  // Wait until every request was tried once and its retry is scheduled.
+  await waitFor(async () => {
+    const jobs = await weft().db.kysely.selectFrom("jobs").select(["attempts", "locked_until"]).where("queue", "=", OPTOUT_QUEUE).execute();
+    return jobs.length === 3 && jobs.every((j) => Number(j.attempts) >= 1 && j.locked_until === null);
+  });
   assert.deepEqual(await sharingTally(weft().db, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3 }]);
 
   // The server comes back; the retries (made due now instead of in a few seconds) go through.
