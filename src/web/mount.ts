@@ -18,7 +18,7 @@ import { searchRoutes } from "./routes/search.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 
 /** Prefixes that belong to other parts of Weft: no web session, no CSRF check, no HTML 404. */
-const NOT_WEB = /^\/(api|oauth|\.well-known|nodeinfo|ap|inbox|health|static)(\/|$)/;
+const NOT_WEB = /^\/(api|oauth|\.well-known|nodeinfo|ap|inbox|health|static|media)(\/|$)/;
 
 export function mountWeb(app: Hono, ctx: WeftContext): void {
   const web = new Hono<WebEnv>();
