@@ -26,6 +26,7 @@ p{margin:0 0 12px}
 .error{color:#a4161a;background:#fdecec;border:1px solid #f3c2c2;padding:10px 12px;border-radius:8px}
 .notice{color:#0f5132;background:#e8f5ee;border:1px solid #b7dfc8;padding:10px 12px;border-radius:8px}
 form.inline{display:inline}
+main form:not(.inline){margin-bottom:16px}
 label{display:block;font-weight:600;margin:12px 0 4px}
 label.check{display:flex;gap:8px;align-items:flex-start;font-weight:400}
 label.check input{margin-top:5px}
@@ -61,8 +62,8 @@ article.post article.post{margin:10px 0 0;background:#fafafa}
 .actions .danger{color:#a4161a}
 .edited{font-size:.85rem;color:#555}
 .thread .replies{margin-top:8px}
-.depth-1{margin-left:14px}.depth-2{margin-left:28px}.depth-3{margin-left:42px}
-.depth-1,.depth-2,.depth-3{border-left:3px solid #e2e2e2}
+article.post.depth-1{margin-left:12px}article.post.depth-2{margin-left:24px}article.post.depth-3{margin-left:36px}
+article.post.depth-1,article.post.depth-2,article.post.depth-3{border-left:3px solid #c4c4c4}
 .profile-head{margin-bottom:16px}
 .profile-head h1{margin-bottom:0}
 .profile-head .handle{color:#555;margin:0 0 8px;overflow-wrap:anywhere}
@@ -72,15 +73,18 @@ article.post article.post{margin:10px 0 0;background:#fafafa}
 .tabs a{display:inline-block;padding:6px 2px;text-decoration:none;color:#555}
 .tabs a[aria-current=page]{color:#1a1a1a;font-weight:700;border-bottom:3px solid #1a1a1a}
 .people{list-style:none;padding:0;margin:0}
-.people li{display:flex;flex-wrap:wrap;gap:8px;align-items:center;justify-content:space-between;padding:10px 0;border-bottom:1px solid #eee}
-.note{padding:10px 0;border-bottom:1px solid #eee}
-.note.unread{background:#f4f7fe;margin:0 -8px;padding:10px 8px;border-radius:8px}
+.people>li{display:flex;flex-wrap:wrap;gap:8px;align-items:center;justify-content:space-between;padding:10px 0;border-bottom:1px solid #eee}
+.notes{list-style:none;margin:0;padding:0}
+.note{padding:12px 0;border-bottom:1px solid #eee}
+.note.unread{background:#f4f7fe;margin:0 -8px;padding:12px 8px;border-radius:8px}
+.note-line{margin:0}
+.note article.post{margin:8px 0 0;background:#fff}
 .pager{margin:16px 0;text-align:center}
 .steps{color:#555;font-size:.9rem}
 .explainer li{margin-bottom:6px}
 .search-form{display:flex;gap:8px;align-items:flex-end}
 .search-form div{flex:1}
 .history article.post{background:#fff}
-@media (max-width:420px){main{padding:12px}header.site{padding:10px 12px}.actions button,.actions a{padding:3px 10px}}
+@media (max-width:420px){main{padding:12px}header.site{padding:10px 12px}header.site ul{gap:2px 11px;font-size:.95rem}.actions button,.actions a{padding:3px 10px}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 `;

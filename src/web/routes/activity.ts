@@ -31,7 +31,8 @@ function noteItem(c: WebContext, n: NotificationView): Html {
         : n.post
           ? html` · <a href="${postPath(n.post.author, n.post.post.id)}">View post</a>`
           : "";
-  return html`<li class="note${n.read ? "" : " unread"}">${n.read ? "" : html`<span class="visually-hidden">New: </span>`}${who} ${VERBS[n.type] ?? n.type} · <time datetime="${n.createdAt}">${shortTime(n.createdAt)}</time>${extra}</li>`;
+  const card = n.post && (n.type === "reply" || n.type === "mention" || n.type === "quote") ? postCard(c, n.post) : "";
+  return html`<li class="note${n.read ? "" : " unread"}"><p class="note-line">${n.read ? "" : html`<span class="visually-hidden">New: </span>`}${who} ${VERBS[n.type] ?? n.type} · <time datetime="${n.createdAt}">${shortTime(n.createdAt)}</time>${card ? "" : extra}</p>${card}</li>`;
 }
 
 export function activityRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
@@ -51,7 +52,7 @@ export function activityRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
         { title: "Activity", nav: "activity" },
         html`<h1>Activity</h1>
 ${requests.length ? html`<p class="notice"><a href="/follow-requests">${requests.length} follow request${requests.length === 1 ? "" : "s"}</a> waiting.</p>` : ""}
-${notes.length ? html`<ul class="people notes">${notes.map((n) => noteItem(c, n))}</ul>` : html`<p class="muted">Nothing yet. Likes, replies, mentions, reposts, quotes and follows will show here.</p>`}
+${notes.length ? html`<ol class="notes">${notes.map((n) => noteItem(c, n))}</ol>` : html`<p class="muted">Nothing yet. Likes, replies, mentions, reposts, quotes and follows will show here.</p>`}
 ${next}`,
       ),
     );

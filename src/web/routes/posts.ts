@@ -8,7 +8,6 @@ import { isShared } from "../../domain/fediverse.ts";
 import { isId } from "../../domain/ids.ts";
 import { findAccountById } from "../../db/repositories/accounts.ts";
 import { findPostById } from "../../db/repositories/posts.ts";
-import { hydratePosts } from "../../db/views/post-views.ts";
 import { thread } from "../../db/views/timelines.ts";
 import type { Post } from "../../domain/post.ts";
 import { composer } from "../components/composer.ts";
@@ -73,7 +72,8 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
       page(
         c,
         { title: `${found.author.displayName}: “${summary}”`, head },
-        html`<div class="thread">
+        html`<h1 class="visually-hidden">Post by ${found.author.displayName || found.author.username}</h1>
+<div class="thread">
 ${t.ancestorMissing ? html`<p class="muted">Earlier posts in this thread were deleted or are not visible to you.</p>` : ""}
 ${t.ancestors.map((a) => postCard(c, a))}
 ${postCard(c, t.post, { focus: true })}
@@ -178,9 +178,4 @@ ${csrfInput(c)}
     if (!f.return_to || (gone && f.return_to.startsWith(gone))) return c.redirect(author ? profilePath(author) : "/", 303);
     return back(ctx, c);
   });
-}
-
-export async function hydrateOne(ctx: WeftContext, post: Post, viewerId: string | null) {
-  const [v] = await hydratePosts(ctx.db.kysely, [post], viewerId);
-  return v ?? null;
 }
