@@ -1,6 +1,6 @@
 // The activities Weft sends, built from domain values. Kept pure (no I/O) so golden tests
 // compare exactly what goes on the wire.
-import { Accept, Announce, Create, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, type Note, type Person } from "@fedify/vocab";
+import { Accept, Announce, Block, Create, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, type Note, type Person } from "@fedify/vocab";
 import { Temporal } from "./temporal.ts";
 import { actorUri, announceUri, followUri, likeUri } from "./uris.ts";
 
@@ -79,4 +79,15 @@ export function announce(origin: string, repostId: string, reposterId: string, o
 export function undoAnnounce(origin: string, repostId: string, reposterId: string, objectUri: string, authorUri: string, at: string): Undo {
   const a = announce(origin, repostId, reposterId, objectUri, authorUri, at);
   return new Undo({ id: new URL(`${a.id!.href}#undo`), actor: a.actorId, object: a, tos: [PUBLIC_COLLECTION] });
+}
+
+export function block(origin: string, blockerId: string, targetUri: string, at: string): Block {
+  const actor = new URL(actorUri(origin, blockerId));
+  // One id per (blocker, target): Undo(Block) must name the Block it takes back.
+  return new Block({ id: new URL(`${actor.href}#blocks/${encodeURIComponent(targetUri)}`), actor, object: new URL(targetUri), to: new URL(targetUri), published: instant(at) });
+}
+
+export function undoBlock(origin: string, blockerId: string, targetUri: string, at: string): Undo {
+  const b = block(origin, blockerId, targetUri, at);
+  return new Undo({ id: new URL(`${b.id!.href}/undo/${Date.parse(at)}`), actor: b.actorId, object: b, to: new URL(targetUri) });
 }

@@ -126,6 +126,13 @@ async function handleEvent(ctx: FedCtx, event: DomainEvent): Promise<void> {
     case "follow.accepted":
     case "follow.rejected": {
       const [follower] = await remoteAccounts(db, [event.followerId]);
+      if (!follower && event.type === "follow.rejected") {
+        // Our own follow of a remote account was dropped (a block): take it back.
+        const ours = await sharedLocal(ctx, event.followerId);
+        const [followee] = await remoteAccounts(db, [event.followeeId]);
+        if (ours && followee?.uri) await deliver(ctx, ours.id, recipientsOf([followee]), A.undoOurFollow(origin, event.followId, ours.id, followee.uri));
+        return;
+      }
       if (!follower?.uri || !event.uri) return;
       const followee = await sharedLocal(ctx, event.followeeId);
       if (!followee) return;
@@ -142,6 +149,18 @@ async function handleEvent(ctx: FedCtx, event: DomainEvent): Promise<void> {
       const keys = await ctx.getActorKeyPairs(account.id);
       const person = accountToAsPerson(ctx, account, { cryptographicKey: keys[0]?.cryptographicKey, multikeys: keys.map((k) => k.multikey) });
       await deliver(ctx, account.id, recipientsOf(await remoteFollowers(db, account.id)), A.updatePerson(person, new Date().toISOString()));
+      return;
+    }
+    case "block.created":
+    case "block.removed": {
+      // Mastodon hides the blocker from the blocked account when told (Block), and the
+      // follows between them were already removed (Reject/Undo went out with them).
+      const blocker = await sharedLocal(ctx, event.accountId);
+      const [target] = await remoteAccounts(db, [event.targetId]);
+      if (!blocker || !target?.uri) return;
+      const at = new Date().toISOString();
+      const activity = event.type === "block.created" ? A.block(origin, blocker.id, target.uri, at) : A.undoBlock(origin, blocker.id, target.uri, at);
+      await deliver(ctx, blocker.id, recipientsOf([target]), activity);
       return;
     }
     case "sharing.disabled":

@@ -1,7 +1,9 @@
 // The settings screen's tally of an opt-out: per remote server, how many posts Weft asked
 // it to delete and how many of those requests it acknowledged (2xx). "Asked 12 servers to
 // delete 48 posts: 11 confirmed, 1 retrying."
+import type { Kysely } from "kysely";
 import type { Db } from "../db/kysely.ts";
+import type { Database } from "../db/schema.ts";
 import { fedDb } from "./db.ts";
 
 export interface ServerTally {
@@ -14,7 +16,8 @@ export interface ServerTally {
   pending: number;
 }
 
-export async function sharingTally(db: Db, accountId: string): Promise<ServerTally[]> {
+/** Takes the Db or its Kysely instance (the web screen passes `ctx.db.kysely`). */
+export async function sharingTally(db: Db | Kysely<Database>, accountId: string): Promise<ServerTally[]> {
   const rows = await fedDb(db)
     .selectFrom("sharing_requests")
     .select(["server", "kind", "confirmed_at"])

@@ -85,6 +85,26 @@ test("removing a follower sends Reject(Follow); unfollowing sends Undo(Follow)",
   assert.equal((await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", alice.id).execute()).length, 0);
 });
 
+test("a block sends Block, removes the follows both ways, and Undo(Block) takes it back", async () => {
+  const a = cluster.nodes.a.weft;
+  const b = cluster.nodes.b.weft;
+  const aliceOnB = unwrap(await followRemoteHandle(b, bob.id, "@alice@a.weft.test")).account;
+  await cluster.drain();
+  const bobOnA = await a.db.kysely.selectFrom("accounts").select("id").where("uri", "=", `https://b.weft.test/ap/users/${bob.id}`).executeTakeFirstOrThrow();
+  unwrap(await a.services.follows.follow(alice.id, bobOnA.id));
+  await cluster.drain();
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", bob.id).execute()).length, 1, "alice follows bob on b");
+  unwrap(await a.services.blocks.block(alice.id, bobOnA.id));
+  await cluster.drain();
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", bob.id).execute()).length, 0);
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", bob.id).execute()).length, 0, "Undo(Follow) reached b");
+  const blocks = await b.db.kysely.selectFrom("blocks").selectAll().where("account_id", "=", aliceOnB.id).where("target_id", "=", bob.id).execute();
+  assert.equal(blocks.length, 1);
+  unwrap(await a.services.blocks.unblock(alice.id, bobOnA.id));
+  await cluster.drain();
+  assert.equal((await b.db.kysely.selectFrom("blocks").selectAll().where("account_id", "=", aliceOnB.id).execute()).length, 0);
+});
+
 test("making an account private turns sharing off: WebFinger and actor 404", async () => {
   const a = cluster.nodes.a.weft;
   const erin = await member("a", "erin");
