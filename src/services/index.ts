@@ -20,12 +20,13 @@ export interface Services {
 export function createServices(deps: ServiceDeps): Services {
   const text = new TextRenderer(deps.db.kysely, deps.config.origin, deps.config.host);
   const follows = new FollowService(deps);
+  const media = new MediaService(deps);
   return {
     text,
     accounts: new AccountService(deps, text),
-    posts: new PostService(deps, text),
+    posts: new PostService(deps, text, media),
     follows,
     blocks: new BlockService(deps, follows),
-    media: new MediaService(deps),
+    media,
   };
 }

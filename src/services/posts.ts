@@ -20,6 +20,7 @@ import { isBlockedEitherWay, isFollowing } from "../db/views/relations.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
 import { notify, unnotify } from "./notify.ts";
 import type { TextRenderer } from "./text-renderer.ts";
+import type { MediaService } from "./media.ts";
 
 export interface CreatePostInput {
   text: string;
@@ -30,6 +31,8 @@ export interface CreatePostInput {
   summary?: string | null;
   sensitive?: boolean;
   language?: string | null;
+  /** Uploaded media (services.media) to attach, in order; a post with media may have no text. */
+  mediaIds?: string[];
 }
 
 export interface EditPostInput {
@@ -43,9 +46,11 @@ const MAX_SUMMARY = 200;
 export class PostService {
   readonly #deps: ServiceDeps;
   readonly #text: TextRenderer;
-  constructor(deps: ServiceDeps, text: TextRenderer) {
+  readonly #media: MediaService | null;
+  constructor(deps: ServiceDeps, text: TextRenderer, media: MediaService | null = null) {
     this.#deps = deps;
     this.#text = text;
+    this.#media = media;
   }
 
   get #db() {
@@ -88,8 +93,14 @@ export class PostService {
     if (!author || author.domain !== null) return fail("not_found", "No such account.");
     if (author.suspended) return fail("forbidden", "This account is suspended.");
     const text = String(input.text ?? "").replace(/\r\n?/g, "\n");
-    const problem = validatePostText(text);
+    const mediaIds = input.mediaIds ?? [];
+    const problem = validatePostText(text, { allowEmpty: mediaIds.length > 0 });
     if (problem) return fail("invalid", problem);
+    if (mediaIds.length) {
+      if (!this.#media) return fail("invalid", "Media attachments are not available.");
+      const checked = await this.#media.checkAttachable(authorId, mediaIds);
+      if (!checked.ok) return checked;
+    }
     const visibility = input.visibility === undefined ? "public" : parseVisibility(input.visibility);
     if (!visibility) return fail("invalid", "Visibility must be public, unlisted, followers or direct.");
     const replyPolicy = input.replyPolicy === undefined ? "anyone" : parseReplyPolicy(input.replyPolicy);
@@ -121,6 +132,7 @@ export class PostService {
     const tags = extractTags(text);
     const id = newId();
     const now = nowIso();
+    let attachFailure: Result<Post> | null = null;
     await transaction(this.#deps, async (tx) => {
       await tx
         .insertInto("posts")
@@ -154,6 +166,14 @@ export class PostService {
         })
         .execute();
       await this.#writeMentionsAndTags(tx, id, mentioned, tags);
+      if (mediaIds.length) {
+        const attached = await this.#media!.attachToPost(tx, id, mediaIds);
+        if (!attached.ok) {
+          // Raced with another attach since the check: roll the post back too.
+          attachFailure = fail(attached.error, attached.message);
+          throw attachFailure;
+        }
+      }
       if (parent) {
         await tx.updateTable("posts").set({ replies_count: sql`replies_count + 1` }).where("id", "=", parent.id).execute();
         await notify(tx, { recipientId: parent.accountId, fromId: authorId, type: "reply", postId: id });
@@ -164,7 +184,10 @@ export class PostService {
       }
       await this.#notifyMentions(tx, id, authorId, mentioned, visibility, [parent?.accountId, quoted?.accountId]);
       await recordEvent(this.#deps, tx, { type: "post.created", postId: id, accountId: authorId });
+    }).catch((err) => {
+      if (err !== attachFailure) throw err;
     });
+    if (attachFailure) return attachFailure;
     return ok((await findPostById(this.#db, id))!);
   }
 
