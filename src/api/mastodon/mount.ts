@@ -14,6 +14,7 @@ import { mountToken } from "./oauth/token.ts";
 import { rateLimit } from "./ratelimit.ts";
 import { mountAccounts } from "./routes/accounts.ts";
 import { mountInstance } from "./routes/instance.ts";
+import { mountMedia } from "./routes/media.ts";
 import { mountStatuses } from "./routes/statuses.ts";
 import { mountTimelines } from "./routes/timelines.ts";
 import { mountDefaultImages } from "./static.ts";
@@ -53,6 +54,7 @@ export function mountMastodonApi(app: Hono, ctx: WeftContext): void {
   mountAccounts(api, ctx);
   mountStatuses(api, ctx);
   mountTimelines(api, ctx);
+  mountMedia(api, ctx);
   mountDefaultImages(api, ctx);
 
   // Anything else under /api is Mastodon's JSON 404, never the web UI's HTML page.

@@ -4,6 +4,8 @@ import type { WeftContext } from "../../app.ts";
 import type { Account } from "../../domain/account.ts";
 import type { PostView } from "../../db/views/post-views.ts";
 import type { NotificationView } from "../../db/views/notifications.ts";
+import { attachmentsForPosts } from "../../db/views/media.ts";
+import { proxiedUrl } from "../../media/urls.ts";
 import { apiDb } from "./db.ts";
 import { accountToMastodonAccount, NO_STATS, type AccountStats } from "./serializers/account.ts";
 import { postViewToMastodonStatus, type StatusContext } from "./serializers/status.ts";
@@ -49,13 +51,17 @@ function collectPosts(views: PostView[], into: string[] = []): string[] {
 export async function statusContext(ctx: WeftContext, viewerId: string | null, views: PostView[], extraAccountIds: string[] = []): Promise<StatusContext> {
   const postIds = [...new Set(collectPosts(views))];
   const db = apiDb(ctx.db);
-  const [stats, bookmarks, pins] = await Promise.all([
+  const [stats, bookmarks, pins, media] = await Promise.all([
     loadStats(ctx, [...collectAccounts(views), ...extraAccountIds]),
     viewerId && postIds.length ? db.selectFrom("bookmarks").select("post_id").where("account_id", "=", viewerId).where("post_id", "in", postIds).execute() : [],
     postIds.length ? db.selectFrom("pins").select("post_id").where("post_id", "in", postIds).execute() : [],
+    attachmentsForPosts(ctx.db.kysely, postIds),
   ]);
   return {
     origin: ctx.config.origin,
+    media,
+    urls: ctx,
+    proxy: (url) => proxiedUrl(ctx, url),
     stats,
     bookmarked: new Set(bookmarks.map((b) => b.post_id)),
     pinned: new Set(pins.map((p) => p.post_id)),
@@ -73,7 +79,7 @@ export async function renderStatus(ctx: WeftContext, viewerId: string | null, vi
 
 export async function renderAccounts(ctx: WeftContext, accounts: Account[]) {
   const stats = await loadStats(ctx, accounts.map((a) => a.id));
-  return accounts.map((a) => accountToMastodonAccount(a, stats.get(a.id) ?? NO_STATS, ctx.config.origin));
+  return accounts.map((a) => accountToMastodonAccount(a, stats.get(a.id) ?? NO_STATS, ctx.config.origin, (url) => proxiedUrl(ctx, url)));
 }
 
 export async function renderAccount(ctx: WeftContext, account: Account) {

@@ -8,7 +8,9 @@ import { hydratePosts, type PostView } from "../../../db/views/post-views.ts";
 import { profilePosts } from "../../../db/views/timelines.ts";
 import { optionalUser, type ApiContext } from "../auth.ts";
 import { apiDb } from "../db.ts";
-import { bool, notFound, pageParams, setLinkHeader } from "../http.ts";
+import { bool, notFound, pageParams, setLinkHeader, type PageParams } from "../http.ts";
+import { visibleTo } from "../../../db/views/relations.ts";
+import { withMedia } from "../../../media/types.ts";
 import { renderStatuses } from "../render.ts";
 
 export async function accountStatuses(ctx: WeftContext, c: ApiContext) {
@@ -20,7 +22,8 @@ export async function accountStatuses(ctx: WeftContext, c: ApiContext) {
   const page = pageParams(p);
   let views: PostView[];
   if (bool(p, "only_media")) {
-    views = []; // Weft posts carry no media yet
+    views = await mediaPosts(ctx, account.id, viewerId, page);
+    setLinkHeader(c, ctx.config.origin, views.map((v) => v.post.id));
   } else if (bool(p, "pinned")) {
     views = await pinnedPosts(ctx, account.id, viewerId);
   } else {
@@ -36,6 +39,23 @@ export async function accountStatuses(ctx: WeftContext, c: ApiContext) {
     setLinkHeader(c, ctx.config.origin, views.map((v) => v.post.id));
   }
   return c.json(await renderStatuses(ctx, viewerId, views));
+}
+
+/** The account's own posts (not reposts) with attachments, visible to the viewer, newest first. */
+async function mediaPosts(ctx: WeftContext, accountId: string, viewerId: string | null, page: PageParams): Promise<PostView[]> {
+  let q = withMedia(ctx.db.kysely)
+    .selectFrom("posts as p")
+    .innerJoin("accounts as a", "a.id", "p.account_id")
+    .selectAll("p")
+    .where("p.account_id", "=", accountId)
+    .where((eb) => visibleTo(eb as never, viewerId) as never)
+    .where((eb) => eb.exists(eb.selectFrom("media_attachments as m").select("m.id").whereRef("m.post_id", "=", "p.id")));
+  if (page.maxId) q = q.where("p.id", "<", page.maxId);
+  if (page.sinceId) q = q.where("p.id", ">", page.sinceId);
+  if (page.minId) q = q.where("p.id", ">", page.minId);
+  let rows = await q.orderBy("p.id", page.minId ? "asc" : "desc").limit(page.limit).execute();
+  if (page.minId) rows = rows.reverse();
+  return hydratePosts(ctx.db.kysely, rows.map((r) => rowToPost(r as never)), viewerId);
 }
 
 async function pinnedPosts(ctx: WeftContext, accountId: string, viewerId: string | null): Promise<PostView[]> {

@@ -4,6 +4,8 @@ import type { Hono } from "hono";
 import type { WeftContext } from "../../../app.ts";
 import { thread } from "../../../db/views/timelines.ts";
 import { nowIso } from "../../../services/deps.ts";
+import { proxiedUrl } from "../../../media/urls.ts";
+import { attachmentsForPosts } from "../../../db/views/media.ts";
 import { optionalUser, requireUser, type ApiEnv } from "../auth.ts";
 import { apiDb } from "../db.ts";
 import { ApiError, bool, list, must, notFound, str } from "../http.ts";
@@ -19,7 +21,6 @@ export function mountStatuses(api: Hono<ApiEnv>, ctx: WeftContext): void {
   api.post("/api/v1/statuses", async (c) => {
     const me = requireUser(c, "write:statuses");
     const p = c.get("params");
-    if (list(p, "media_ids").length > 0) throw new ApiError(422, "Validation failed: media attachments are not supported yet");
     if (p.poll !== undefined && p.poll !== null && p.poll !== "") throw new ApiError(422, "Validation failed: polls are not supported");
     const key = c.req.header("idempotency-key")?.slice(0, 200);
     if (key) {
@@ -38,6 +39,7 @@ export function mountStatuses(api: Hono<ApiEnv>, ctx: WeftContext): void {
         summary: str(p, "spoiler_text") || null,
         sensitive: bool(p, "sensitive") ?? false,
         language: str(p, "language")?.slice(0, 10) || null,
+        mediaIds: list(p, "media_ids"),
       }),
     );
     if (key) {
@@ -67,7 +69,12 @@ export function mountStatuses(api: Hono<ApiEnv>, ctx: WeftContext): void {
   api.put("/api/v1/statuses/:id", async (c) => {
     const me = requireUser(c, "write:statuses");
     const p = c.get("params");
-    if (list(p, "media_ids").length > 0) throw new ApiError(422, "Validation failed: media attachments are not supported yet");
+    // Clients resend the current media_ids with every edit (Tusky); changing them is not supported yet.
+    const mediaIds = list(p, "media_ids");
+    if (mediaIds.length > 0) {
+      const current = (await attachmentsForPosts(ctx.db.kysely, [c.req.param("id")])).get(c.req.param("id")) ?? [];
+      if (mediaIds.join(",") !== current.map((m) => m.id).join(",")) throw new ApiError(422, "Validation failed: media attachments cannot be changed by an edit yet");
+    }
     const spoiler = str(p, "spoiler_text");
     must(await ctx.services.posts.edit(me.id, c.req.param("id"), { text: str(p, "status") ?? "", summary: spoiler === undefined ? undefined : spoiler || null, sensitive: bool(p, "sensitive") }));
     return c.json(await renderStatus(ctx, me.id, await visibleView(ctx, c.req.param("id"), me.id)));
@@ -86,7 +93,7 @@ export function mountStatuses(api: Hono<ApiEnv>, ctx: WeftContext): void {
     const view = await visibleView(ctx, c.req.param("id"), viewer?.id ?? null);
     const versions = must(await ctx.services.posts.history(view.post.id, viewer?.id ?? null));
     const stats = (await loadStats(ctx, [view.author.id])).get(view.author.id) ?? NO_STATS;
-    return c.json(versions.map((v) => editToMastodonStatusEdit(v, view.author, stats, view.post.sensitive, ctx.config.origin)));
+    return c.json(versions.map((v) => editToMastodonStatusEdit(v, view.author, stats, view.post.sensitive, ctx.config.origin, (u) => proxiedUrl(ctx, u))));
   });
 
   api.get("/api/v1/statuses/:id/context", async (c) => {

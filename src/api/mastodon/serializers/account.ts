@@ -29,10 +29,15 @@ export function defaultHeaderUrl(origin: string): string {
   return `${origin}/static/default-header.svg`;
 }
 
-export function accountToMastodonAccount(a: Account, stats: AccountStats, origin: string) {
+/**
+ * `proxy` maps a remote account's picture URL to Weft's media proxy, so readers' apps never
+ * fetch from other servers directly (it leaks their address).
+ */
+export function accountToMastodonAccount(a: Account, stats: AccountStats, origin: string, proxy: (url: string) => string = (u) => u) {
   const url = profileUrl(a, origin);
-  const avatar = a.avatarUrl ?? defaultAvatarUrl(origin);
-  const header = a.headerUrl ?? defaultHeaderUrl(origin);
+  const picture = (u: string | null) => (u && a.domain !== null ? proxy(u) : u);
+  const avatar = picture(a.avatarUrl) ?? defaultAvatarUrl(origin);
+  const header = picture(a.headerUrl) ?? defaultHeaderUrl(origin);
   return {
     id: a.id,
     username: a.username,
@@ -68,7 +73,7 @@ export type MastodonAccount = ReturnType<typeof accountToMastodonAccount>;
 /** verify_credentials and update_credentials: the account with its `source`. */
 export function accountToCredentialAccount(a: Account, stats: AccountStats, origin: string, followRequests: number) {
   return {
-    ...accountToMastodonAccount(a, stats, origin),
+    ...accountToMastodonAccount(a, stats, origin), // local: no proxying
     source: {
       privacy: "public",
       sensitive: false,

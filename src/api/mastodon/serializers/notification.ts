@@ -29,7 +29,7 @@ export function notificationToMastodon(n: NotificationView, sc: StatusContext) {
     type,
     group_key: `ungrouped-${n.id}`,
     created_at: n.createdAt,
-    account: accountToMastodonAccount(n.from, sc.stats.get(n.from.id) ?? NO_STATS, sc.origin),
+    account: accountToMastodonAccount(n.from, sc.stats.get(n.from.id) ?? NO_STATS, sc.origin, sc.proxy),
     status: n.post ? postViewToMastodonStatus(n.post, sc) : null,
   };
 }

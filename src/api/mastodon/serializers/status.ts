@@ -4,10 +4,17 @@
 import type { Account } from "../../../domain/account.ts";
 import type { Visibility } from "../../../domain/post.ts";
 import type { PostView } from "../../../db/views/post-views.ts";
+import type { MediaAttachment } from "../../../media/types.ts";
+import type { UrlContext } from "../../../media/urls.ts";
+import { mediaToMastodonAttachment } from "./media.ts";
 import { accountToMastodonAccount, acctOf, NO_STATS, profileUrl, type AccountStats } from "./account.ts";
 
 export interface StatusContext {
   origin: string;
+  /** Attachments by post id, in their order. */
+  media: Map<string, MediaAttachment[]>;
+  urls: UrlContext;
+  proxy: (url: string) => string;
   stats: Map<string, AccountStats>;
   bookmarked: Set<string>;
   pinned: Set<string>;
@@ -35,7 +42,7 @@ function mention(a: Account, origin: string) {
 
 export function postViewToMastodonStatus(v: PostView, sc: StatusContext): Record<string, unknown> {
   const p = v.post;
-  const account = accountToMastodonAccount(v.author, sc.stats.get(v.author.id) ?? NO_STATS, sc.origin);
+  const account = accountToMastodonAccount(v.author, sc.stats.get(v.author.id) ?? NO_STATS, sc.origin, sc.proxy);
   const url = p.local ? statusUrl(v.author, p.id, sc.origin) : (p.url ?? p.uri ?? statusUrl(v.author, p.id, sc.origin));
   const reblog = v.repostOf ? postViewToMastodonStatus(v.repostOf, sc) : null;
   const target = v.repostOf ?? v;
@@ -50,7 +57,7 @@ export function postViewToMastodonStatus(v: PostView, sc: StatusContext): Record
     visibility: visibilityToMastodon(p.visibility),
     sensitive: p.sensitive,
     spoiler_text: p.summary ?? "",
-    media_attachments: [],
+    media_attachments: (sc.media.get(p.id) ?? []).map((m) => mediaToMastodonAttachment(m, sc.urls)),
     application: null,
     mentions: v.mentions.map((a) => mention(a, sc.origin)),
     tags: v.tags.map((t) => ({ name: t, url: `${sc.origin}/tags/${encodeURIComponent(t)}` })),
@@ -83,13 +90,14 @@ export function editToMastodonStatusEdit(
   stats: AccountStats,
   sensitive: boolean,
   origin: string,
+  proxy?: (url: string) => string,
 ) {
   return {
     content: version.html,
     spoiler_text: version.summary ?? "",
     sensitive,
     created_at: version.createdAt,
-    account: accountToMastodonAccount(author, stats, origin),
+    account: accountToMastodonAccount(author, stats, origin, proxy),
     poll: null,
     media_attachments: [],
     emojis: [],
