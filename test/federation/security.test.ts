@@ -8,6 +8,7 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import type { Post } from "../../src/domain/post.ts";
 import type { Weft } from "../../src/app.ts";
+import { followRemoteHandle } from "../../src/federation/lookup.ts";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const CTX = "https://www.w3.org/ns/activitystreams";
@@ -187,4 +188,22 @@ test("unknown activity type -> 202 and ignored", async () => {
   assert.ok(weird.status < 500, `status ${weird.status}`);
   await cluster.drain();
   assert.equal(await countRows("posts"), before);
+});
+
+test("C27: our Follow stays pending until the followed account itself accepts it", async () => {
+  const r = unwrap(await followRemoteHandle(weft, alice.id, "@vic@victim.weft.test"));
+  assert.equal(r.state, "pending");
+  await cluster.drain();
+  const follow = await weft.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", alice.id).where("followee_id", "=", r.account.id).executeTakeFirstOrThrow();
+  const sent = victim.received.find((x) => x.body?.type === "Follow");
+  assert.ok(sent, "the Follow reached the victim's server");
+  const followId = sent.body.id as string;
+  const accept = (remote: FakeRemote, actor: string) => ({ "@context": CTX, id: `${remote.origin}/activities/${++n}`, type: "Accept", actor: remote.actorUri(actor), object: followId });
+  await evil.post(inbox(), "mallory", accept(evil, "mallory"));
+  await cluster.drain();
+  const state = async () => (await weft.db.kysely.selectFrom("follows").select("state").where("id", "=", follow.id).executeTakeFirstOrThrow()).state;
+  assert.equal(await state(), "pending");
+  await victim.post(inbox(), "vic", accept(victim, "vic"));
+  await cluster.drain();
+  assert.equal(await state(), "accepted");
 });

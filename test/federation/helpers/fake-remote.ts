@@ -60,6 +60,14 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
         remote.received.push({ path: url.pathname, body: await req.json().catch(() => null) });
         return new Response(null, { status: 202 });
       }
+      if (url.pathname === "/.well-known/webfinger") {
+        const r = /^acct:([a-z0-9_]+)@(.+)$/.exec(url.searchParams.get("resource") ?? "");
+        if (!r || r[2] !== host) return new Response("not found", { status: 404 });
+        return Response.json(
+          { subject: `acct:${r[1]}@${host}`, links: [{ rel: "self", type: "application/activity+json", href: actorUri(r[1]) }] },
+          { headers: { "content-type": "application/jrd+json" } },
+        );
+      }
       const m = /^\/users\/([a-z0-9_]+)$/.exec(url.pathname);
       if (m) return Response.json(actorDoc(m[1]), { headers: { "content-type": "application/activity+json" } });
       const doc = docs.get(url.pathname);
