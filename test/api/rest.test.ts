@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { startTestServer, testDatabaseUrl, type TestServer } from "../helpers/server.ts";
 import { runCli } from "../../src/cli.ts";
 import { createToken } from "../../src/api/mastodon/tokens.ts";
+import { findAccountById } from "../../src/db/repositories/accounts.ts";
 import { bearer, user } from "./helpers.ts";
 
 let server: TestServer;
@@ -156,6 +157,45 @@ test("start-up stubs, markers, search, reports, access_token in the query", asyn
 
   const viaQuery = await fetch(`${server.url}/api/v1/accounts/verify_credentials?access_token=${encodeURIComponent(token)}`);
   assert.equal(((await viaQuery.json()) as { username: string }).username, "erin");
+});
+
+test("multi-get, tag info, and search resolve through the federation hook", async () => {
+  const a = (await (await post("/api/v1/statuses", { status: "multi one" })).json()) as { id: string };
+  const b = (await (await post("/api/v1/statuses", { status: "multi two", visibility: "private" })).json()) as { id: string };
+  const both = (await (await get(`/api/v1/statuses?id[]=${a.id}&id[]=${b.id}&id[]=123`)).json()) as { id: string }[];
+  assert.deepEqual(both.map((s) => s.id), [a.id, b.id]);
+  // fay does not follow erin: the followers-only post is left out, not an error.
+  const forFay = (await (await get(`/api/v1/statuses?id[]=${a.id}&id[]=${b.id}`, otherToken)).json()) as { id: string }[];
+  assert.deepEqual(forFay.map((s) => s.id), [a.id]);
+  const accounts = (await (await get(`/api/v1/accounts?id[]=${meId}&id[]=1`)).json()) as { acct: string }[];
+  assert.deepEqual(accounts.map((x) => x.acct), ["erin"]);
+  const tag = (await (await get("/api/v1/tags/Cats", null)).json()) as { name: string; url: string };
+  assert.equal(tag.name, "cats");
+
+  // resolve=true hands an unknown remote handle to services.text.resolveRemote (set by federation).
+  const asked: string[] = [];
+  const remoteId = "000000000000000777";
+  const now = new Date().toISOString();
+  server.weft.services.text.resolveRemote = async (username, domain) => {
+    asked.push(`${username}@${domain}`);
+    await server.weft.db.kysely
+      .insertInto("accounts")
+      .values({ id: remoteId, username, username_lower: username.toLowerCase(), domain, display_name: "Remote", bio: "", bio_html: "", is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null, password_hash: null, avatar_url: "https://remote.example/a.png", header_url: null, created_at: now, updated_at: now, uri: "https://remote.example/users/rita", url: "https://remote.example/@rita", inbox_url: null, shared_inbox_url: null, followers_url: null, outbox_url: null, featured_url: null, actor_type: "Person", fields_json: null, also_known_as_json: null, moved_to_id: null, fetched_at: now })
+      .execute();
+    return findAccountById(server.weft.db.kysely, remoteId);
+  };
+  try {
+    const anon = (await (await get("/api/v2/search?q=@rita@remote.example&resolve=true", null)).json()) as { accounts: unknown[] };
+    assert.deepEqual(anon.accounts, []); // no resolving for anonymous callers
+    const r = (await (await get("/api/v2/search?q=@rita@remote.example&resolve=true")).json()) as { accounts: { acct: string; avatar: string; url: string }[] };
+    assert.deepEqual(asked, ["rita@remote.example"]);
+    assert.equal(r.accounts[0].acct, "rita@remote.example");
+    assert.equal(r.accounts[0].url, "https://remote.example/@rita");
+    // Remote pictures go through the media proxy, never straight to the other server.
+    assert.ok(r.accounts[0].avatar.startsWith(`${server.url}/media/proxy?`), r.accounts[0].avatar);
+  } finally {
+    server.weft.services.text.resolveRemote = null;
+  }
 });
 
 test("rate limit: 429 with X-RateLimit headers past 300 requests", async () => {

@@ -77,12 +77,27 @@ export function mountAccounts(api: Hono<ApiEnv>, ctx: WeftContext): void {
     return c.json(await renderAccounts(ctx, await searchAccounts(db, str(p, "q") ?? "", limit)));
   });
 
+  // Mastodon 4.3's multi-get: GET /api/v1/accounts?id[]=1&id[]=2 (unknown ids are skipped).
+  api.get("/api/v1/accounts", async (c) => {
+    optionalUser(c, "read:accounts");
+    const ids = list(c.get("params"), "id").slice(0, 40);
+    const found = await Promise.all(ids.map((id) => findAccountById(db, id)));
+    return c.json(await renderAccounts(ctx, found.filter((a): a is Account => !!a && !(a.suspended && a.domain === null) && a.approved)));
+  });
+
+  // Followers of the target that the caller follows: not computed yet, so none (Elk, Ivory call it).
+  api.get("/api/v1/accounts/familiar_followers", (c) => {
+    requireUser(c, "read:follows");
+    return c.json(list(c.get("params"), "id").slice(0, 40).map((id) => ({ id, accounts: [] })));
+  });
+
   api.get("/api/v1/accounts/:id", async (c) => {
     optionalUser(c, "read:accounts");
     return c.json(await renderAccount(ctx, await target(c.req.param("id"))));
   });
 
   api.get("/api/v1/accounts/:id/statuses", (c) => accountStatuses(ctx, c as ApiContext));
+  for (const empty of ["featured_tags", "lists", "identity_proofs"]) api.get(`/api/v1/accounts/:id/${empty}`, (c) => c.json([]));
 
   for (const direction of ["followers", "following"] as const) {
     api.get(`/api/v1/accounts/:id/${direction}`, async (c) => {

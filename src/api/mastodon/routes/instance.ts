@@ -56,6 +56,8 @@ export function mountInstance(api: Hono<ApiEnv>, ctx: WeftContext): void {
   api.get("/api/v2/instance", async (c) => c.json(instanceV2(ctx.config, Number((await localUsers()).n), await contact())));
 
   for (const path of EMPTY_LISTS) api.get(path, (c) => c.json([]));
+  api.get("/api/v1/instance/extended_description", (c) => c.json({ updated_at: null, content: "" }));
+  api.get("/api/v1/instance/translation_languages", (c) => c.json({}));
 
   api.get("/api/v1/preferences", (c) => {
     requireUser(c, "read:accounts");

@@ -3,6 +3,7 @@
 import type { Hono } from "hono";
 import type { WeftContext } from "../../../app.ts";
 import { thread } from "../../../db/views/timelines.ts";
+import { hydratePosts } from "../../../db/views/post-views.ts";
 import { nowIso } from "../../../services/deps.ts";
 import { proxiedUrl } from "../../../media/urls.ts";
 import { attachmentsForPosts } from "../../../db/views/media.ts";
@@ -50,6 +51,18 @@ export function mountStatuses(api: Hono<ApiEnv>, ctx: WeftContext): void {
         .execute();
     }
     return c.json(await renderStatus(ctx, me.id, await visibleView(ctx, post.id, me.id)));
+  });
+
+  // Mastodon 4.3's multi-get: GET /api/v1/statuses?id[]=1&id[]=2; hidden or unknown ids are skipped.
+  api.get("/api/v1/statuses", async (c) => {
+    const viewerId = optionalUser(c, "read:statuses")?.id ?? null;
+    const ids = list(c.get("params"), "id").slice(0, 20);
+    const views = [];
+    for (const id of ids) {
+      const r = await ctx.services.posts.visiblePost(id, viewerId);
+      if (r.ok) views.push(r.value);
+    }
+    return c.json(await renderStatuses(ctx, viewerId, await hydratePosts(ctx.db.kysely, views, viewerId)));
   });
 
   api.get("/api/v1/statuses/:id", async (c) => {

@@ -87,6 +87,14 @@ export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
     return c.json({});
   });
 
+  // Hashtag pages (Elk) read the tag first; Weft has no tag following yet.
+  api.get("/api/v1/tags/:name", async (c) => {
+    optionalUser(c, "read:statuses");
+    const name = c.req.param("name").replace(/^#/, "");
+    if (!/^[\p{L}\p{N}_]{1,100}$/u.test(name)) throw notFound();
+    return c.json({ name: name.toLowerCase(), url: `${ctx.config.origin}/tags/${encodeURIComponent(name.toLowerCase())}`, history: [], following: false });
+  });
+
   // search v2. `resolve=true` with a remote handle asks the federation layer (through the
   // text renderer's resolveRemote hook, set when federation is mounted) to look it up.
   api.get("/api/v2/search", async (c) => {
