@@ -27,6 +27,8 @@ export interface Config {
   /** Secret for signing cookies and tokens; generated and kept under dataDir when unset. */
   readonly secretKey: string | undefined;
   readonly redisUrl: string | undefined;
+  /** Client API requests per token (or address) per 5 minutes; 0 turns the limit off (WEFT_API_RATE_LIMIT). */
+  readonly apiRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +111,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     problems.push(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
   }
 
+  const apiRateRaw = env.WEFT_API_RATE_LIMIT ?? "300";
+  const apiRateLimit = Number(apiRateRaw);
+  if (!/^\d+$/.test(apiRateRaw)) problems.push(`WEFT_API_RATE_LIMIT must be a whole number (0 turns it off), got "${apiRateRaw}"`);
+
   const config: Config = {
     origin,
     host,
@@ -124,6 +130,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: logLevel as Config["logLevel"],
     secretKey,
     redisUrl,
+    apiRateLimit,
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
