@@ -1,6 +1,7 @@
-// Mastodon's default API limit: 300 requests per 5 minutes, per token (or per address when
-// anonymous), counted in the shared `rate_limits` table so every process sees the same
-// count. Answers carry X-RateLimit-* headers; past the limit, 429.
+// Mastodon's default API limit: 300 requests per 5 minutes (config.apiRateLimit, from
+// WEFT_API_RATE_LIMIT; 0 turns it off), per token (or per address when anonymous),
+// counted in the shared `rate_limits` table so every process sees the same count.
+// Answers carry X-RateLimit-* headers; past the limit, 429.
 import type { MiddlewareHandler } from "hono";
 import { sql } from "kysely";
 import type { WeftContext } from "../../app.ts";
@@ -8,12 +9,12 @@ import type { ApiEnv } from "./auth.ts";
 import { ApiError } from "./http.ts";
 import { clientAddress } from "./oauth/throttle.ts";
 
-export const API_LIMIT = 300;
 const WINDOW_MS = 5 * 60 * 1000;
 
 export function rateLimit(ctx: WeftContext): MiddlewareHandler<ApiEnv> {
+  const limit = ctx.config.apiRateLimit;
   return async (c, next) => {
-    if (c.req.method === "OPTIONS") return next();
+    if (c.req.method === "OPTIONS" || !limit) return next();
     const grant = c.get("grant");
     const key = grant ? `api:token:${grant.tokenId}` : `api:ip:${clientAddress(c)}`;
     const now = Date.now();
@@ -30,10 +31,10 @@ export function rateLimit(ctx: WeftContext): MiddlewareHandler<ApiEnv> {
       .executeTakeFirstOrThrow();
     const count = Number(row.count);
     const reset = new Date(Number(row.reset_at)).toISOString();
-    c.header("X-RateLimit-Limit", String(API_LIMIT));
-    c.header("X-RateLimit-Remaining", String(Math.max(0, API_LIMIT - count)));
+    c.header("X-RateLimit-Limit", String(limit));
+    c.header("X-RateLimit-Remaining", String(Math.max(0, limit - count)));
     c.header("X-RateLimit-Reset", reset);
-    if (count > API_LIMIT) {
+    if (count > limit) {
       c.header("Retry-After", String(Math.max(1, Math.ceil((Number(row.reset_at) - now) / 1000))));
       throw new ApiError(429, "Too many requests");
     }
