@@ -17,7 +17,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
   // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
   if (!ctx.config.federation) return;
   const federation = await buildFederation(ctx);
-  const remote = new RemoteService({ db: ctx.db, config: ctx.config, signal: ctx.signal }, ctx.services.posts, ctx.services.follows);
+  const remote = new RemoteService({ db: ctx.db, config: ctx.config, signal: ctx.signal }, ctx.services.posts, ctx.services.follows, ctx.services.media);
   const data: FedData = { weft: ctx, remote };
   void federation.startQueue(data);
   registerOutbound(ctx, federation, data);

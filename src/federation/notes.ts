@@ -8,6 +8,7 @@ import { findPostById } from "../db/repositories/posts.ts";
 import { postToAsNote, type NoteContext } from "./mappers/domain-to-as.ts";
 import type { Note } from "@fedify/vocab";
 import { noteUri } from "./uris.ts";
+import { attachmentsForPosts } from "../db/views/media.ts";
 
 /** Our Note id for a local post, the stored uri for a remote one. */
 export function postObjectUri(origin: string, post: Pick<Post, "id" | "local" | "uri">): string {
@@ -29,8 +30,14 @@ export async function noteContext(db: Kysely<Database>, origin: string, post: Po
     const q = await findPostById(db, post.quoteOfId);
     if (q) quote = postObjectUri(origin, q);
   }
+  // Only files stored here go out; their URLs are under our origin.
+  const media = (await attachmentsForPosts(db, [post.id])).get(post.id) ?? [];
+  const attachments = media
+    .filter((m) => m.fileKey)
+    .map((m) => ({ url: `${origin}/media/${m.fileKey}`, mediaType: m.contentType, description: m.description, width: m.width, height: m.height }));
   return {
     origin,
+    attachments,
     author: author ?? (await findAccountById(db, post.accountId))!,
     mentions: mentionRows.map((r) => rowToAccount(r)).sort((a, b) => a.id.localeCompare(b.id)),
     tags: tagRows.map((t) => t.tag),

@@ -13,6 +13,7 @@ import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./d
 import type { FollowService } from "./follows.ts";
 import { notify, unnotify } from "./notify.ts";
 import type { PostService } from "./posts.ts";
+import type { MediaService, RemoteMediaInput } from "./media.ts";
 
 export interface RemoteAccountInput {
   uri: string;
@@ -50,16 +51,19 @@ export interface RemotePostInput {
   createdAt: string;
   objectType: string | null;
   title: string | null;
+  attachments?: RemoteMediaInput[];
 }
 
 export class RemoteService {
   readonly #deps: ServiceDeps;
   readonly #posts: PostService;
   readonly #follows: FollowService;
-  constructor(deps: ServiceDeps, posts: PostService, follows: FollowService) {
+  readonly #media: MediaService | null;
+  constructor(deps: ServiceDeps, posts: PostService, follows: FollowService, media: MediaService | null = null) {
     this.#deps = deps;
     this.#posts = posts;
     this.#follows = follows;
+    this.#media = media;
   }
   get #db() {
     return this.#deps.db.kysely;
@@ -142,6 +146,8 @@ export class RemoteService {
         })
         .execute();
       await this.#writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
+      // Only URLs are kept; Weft's media proxy fetches them when someone looks.
+      if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
       if (parent) {
         await tx.updateTable("posts").set({ replies_count: sql`replies_count + 1` }).where("id", "=", parent.id).execute();
         await notify(tx, { recipientId: parent.accountId, fromId: authorId, type: "reply", postId: id });

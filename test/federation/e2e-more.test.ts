@@ -9,6 +9,8 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import { followRemoteHandle } from "../../src/federation/lookup.ts";
 import { listNotifications } from "../../src/db/views/notifications.ts";
+import { attachmentsForPosts } from "../../src/db/views/media.ts";
+import sharp from "sharp";
 
 let cluster: Cluster;
 let alice: Account; // on a
@@ -46,6 +48,24 @@ test("a mention of @bob@b.weft.test is resolved, linked, tagged, addressed and n
   assert.equal(mention.post?.post.uri, `https://a.weft.test/ap/posts/${post.id}`);
 });
 
+test("a post with an image goes out with a Document attachment and arrives as remote media", async () => {
+  const a = cluster.nodes.a.weft;
+  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: "#c33" } }).png().toBuffer();
+  const media = unwrap(await a.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square" }));
+  const post = unwrap(await a.services.posts.create(alice.id, { text: "look", mediaIds: [media.id] }));
+  const note = await (await ap("a", `/ap/posts/${post.id}`)).json();
+  const doc = [note.attachment].flat()[0];
+  assert.equal(doc.type, "Document");
+  assert.equal(doc.name, "a red square");
+  assert.match(doc.url, /^https:\/\/a\.weft\.test\/media\//);
+  await cluster.drain();
+  const b = cluster.nodes.b.weft;
+  const onB = await b.db.kysely.selectFrom("posts").select("id").where("uri", "=", `https://a.weft.test/ap/posts/${post.id}`).executeTakeFirstOrThrow();
+  const [m] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
+  assert.equal(m?.remoteUrl, doc.url);
+  assert.equal(m?.description, "a red square");
+});
+
 test("a profile edit sends Update(Person)", async () => {
   unwrap(await cluster.nodes.a.weft.services.accounts.updateProfile(alice.id, { displayName: "Alice A.", bio: "new bio" }));
   await cluster.drain();
@@ -58,9 +78,9 @@ test("collections: outbox is paged, followers counted, featured empty", async ()
   for (let i = 0; i < 3; i++) unwrap(await cluster.nodes.a.weft.services.posts.create(alice.id, { text: `post ${i}` }));
   const outbox = await (await ap("a", `/ap/users/${alice.id}/outbox`)).json();
   assert.equal(outbox.type, "OrderedCollection");
-  assert.equal(outbox.totalItems, 4);
+  assert.equal(outbox.totalItems, 5);
   const page = await (await fetch(outbox.first, { headers: { accept: "application/activity+json" } })).json();
-  assert.equal(page.orderedItems.length, 4);
+  assert.equal(page.orderedItems.length, 5);
   assert.equal(page.orderedItems[0].type, "Create");
   const followers = await (await ap("a", `/ap/users/${alice.id}/followers`)).json();
   assert.equal(followers.totalItems, 1);

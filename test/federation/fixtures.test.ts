@@ -35,7 +35,7 @@ let weft: Awaited<ReturnType<typeof buildWeft>>;
 let remote: RemoteService;
 before(async () => {
   weft = await buildWeft();
-  remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts, weft.services.follows);
+  remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts, weft.services.follows, weft.services.media);
 });
 after(() => weft.cleanup());
 
@@ -127,5 +127,8 @@ test("every remote fixture is handled, and the right ones become accounts and po
     const json = JSON.parse(readFileSync(path.join(ROOT, f), "utf8"));
     assert.ok(remoteAccounts.some((a) => a.uri === json.id), `${f} stored`);
   }
+  // Attachments of remote posts are kept as remote media (URLs only).
+  const media = await weft.db.kysely.selectFrom("media_attachments" as never).select("remote_url" as never).execute();
+  assert.ok(media.length >= 4, `${media.length} remote attachments`);
   console.log(`fixtures: ${posts.length} posts, ${accounts.length} accounts, ${by("activity").length} activities, ${by("other").length + by("collection").length} others`);
 });

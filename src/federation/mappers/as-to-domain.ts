@@ -88,6 +88,27 @@ export interface RemotePostFields {
   editedAt: string | null;
   objectType: string | null;
   title: string | null;
+  attachments: RemoteAttachment[];
+}
+
+export interface RemoteAttachment {
+  url: string;
+  mediaType: string | null;
+  description: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
+  const out: RemoteAttachment[] = [];
+  for await (const a of object.getAttachments(embeddedOnly)) {
+    if (!(a instanceof Document || a instanceof Image || a instanceof Video)) continue;
+    const url = httpUrl(hrefOf(a.url));
+    if (!url) continue;
+    out.push({ url, mediaType: a.mediaType ?? null, description: a.name?.toString() ?? null, width: a.width ?? null, height: a.height ?? null });
+    if (out.length >= 20) break;
+  }
+  return out;
 }
 
 const PUBLIC = new Set([PUBLIC_COLLECTION.href, "as:Public", "Public"]);
@@ -149,6 +170,7 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
     createdAt: object.published ? new Date(object.published.epochMilliseconds).toISOString() : new Date().toISOString(),
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds).toISOString() : null,
     objectType: isNote ? null : object.constructor.name,
+    attachments: await attachmentsOf(object),
     title: title?.slice(0, 300) ?? null,
   };
 }

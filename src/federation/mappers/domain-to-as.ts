@@ -4,6 +4,7 @@
 // (Fedify's `quoteUrl` writes both; Threads and Misskey read `_misskey_quote`).
 import {
   Collection,
+  Document,
   Endpoints,
   Hashtag,
   Image,
@@ -26,6 +27,15 @@ export interface NoteContext {
   /** The parent's id: our Note id, or the remote object's uri. */
   inReplyTo: string | null;
   quote: string | null;
+  attachments: NoteAttachment[];
+}
+
+export interface NoteAttachment {
+  url: string;
+  mediaType: string;
+  description: string;
+  width: number | null;
+  height: number | null;
 }
 
 /** The ActivityPub id of any account: ours by id, a remote one by its stored uri. */
@@ -97,6 +107,9 @@ export function postToAsNote(post: Post, nc: NoteContext): Note {
       ),
       ...nc.tags.map((t) => new Hashtag({ href: new URL(`${origin}/tags/${encodeURIComponent(t)}`), name: `#${t}` })),
     ],
+    attachments: nc.attachments.map(
+      (m) => new Document({ url: new URL(m.url), mediaType: m.mediaType, name: m.description || null, width: m.width, height: m.height }),
+    ),
     // Counts only, embedded (as Threads does): remote servers show them, nothing to page.
     replies: new Collection({ totalItems: post.repliesCount }),
     likes: new Collection({ totalItems: post.likesCount }),
