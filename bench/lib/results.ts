@@ -33,6 +33,8 @@ export interface Machine {
   date: string;
   memoryGiB: number;
   platform: string;
+  /** 1-minute load average when the run started: other work on the machine skews figures. */
+  loadAverage: number;
 }
 
 export interface ResultsFile {
@@ -51,6 +53,7 @@ export function machineInfo(): Machine {
     date: new Date().toISOString(),
     memoryGiB: round(os.totalmem() / 2 ** 30, 1),
     platform: `${os.platform()} ${os.release()}`,
+    loadAverage: round(os.loadavg()[0], 2),
   };
 }
 
@@ -90,7 +93,7 @@ export function formatTable(results: BenchResult[]): string {
 /** The same table as markdown, for reports and issues. */
 export function formatMarkdown(data: ResultsFile): string {
   const m = data.machine;
-  const out = [`Weft bench (${data.mode}) ${m.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}`, ""];
+  const out = [`Weft bench (${data.mode}) ${m.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.loadAverage} at start`, ""];
   out.push("| workload | metric | value | ceiling | ratio | target met |", "|---|---|---|---|---|---|");
   for (const r of data.results) {
     out.push(`| ${r.workload} | ${r.metric} | ${r.value} ${r.unit} | ${r.ceiling} ${r.unit} (${r.ceilingIs}) | ${r.ratio} | ${r.met === undefined ? "" : r.met ? "yes" : "no"} |`);

@@ -6,7 +6,8 @@
 // Shape: account i follows accounts i+s, i+2s, ... (mod N), s = floor((N-1)/F), so every
 // account has exactly F followees and F followers. Post j belongs to account j mod N; posts
 // are spread over the last 30 days; every 10th is followers-only, every 10th (other) is
-// unlisted; every 5th is a reply to the post before it.
+// unlisted; every 5th is a reply to the post before it. Every 10th account (user0 among
+// them) shares with the fediverse, so its actor, WebFinger and Notes answer.
 import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../../src/db/kysely.ts";
 import { hashPassword } from "../../src/services/passwords.ts";
@@ -59,9 +60,10 @@ export async function seed(db: Db, size: SeedSize, log: (msg: string) => void = 
   const restoreIndexes = await dropSecondaryIndexes(db, ["follows", "posts"]);
 
   await inTx(sql`${withKw} ${series("s", 0, size.accounts - 1)}
-    INSERT INTO accounts (id, username, username_lower, display_name, bio, bio_html, password_hash, created_at, updated_at)
+    INSERT INTO accounts (id, username, username_lower, display_name, bio, bio_html, password_hash, fediverse_sharing, created_at, updated_at)
     SELECT ${idText(sql`${lit(accountBase)} + n`)}, 'user' || n, 'user' || n, 'Bench User ' || n,
-      'I am a benchmark account.', '<p>I am a benchmark account.</p>', ${hash}, ${createdAt}, ${createdAt}
+      'I am a benchmark account.', '<p>I am a benchmark account.</p>', ${hash},
+      CASE WHEN n % 10 = 0 THEN 1 ELSE 0 END, ${createdAt}, ${createdAt}
     FROM s`);
   log(`seeded ${size.accounts} accounts`);
 

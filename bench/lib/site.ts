@@ -10,6 +10,13 @@ export const PAGES = {
   post: (username: string, postId: string) => `/@${username}/posts/${postId}`,
 } as const;
 
+/** ActivityPub and WebFinger URLs (src/federation/uris.ts). */
+export const FEDERATION = {
+  webfinger: (username: string, host: string) => `/.well-known/webfinger?resource=${encodeURIComponent(`acct:${username}@${host}`)}`,
+  actor: (accountId: string) => `/ap/users/${accountId}`,
+  note: (postId: string) => `/ap/posts/${postId}`,
+} as const;
+
 /**
  * Logs `accountId` in the way the web UI's own login does at its end: a sessions row
  * keyed by the sha256 of a random token, the token in the session cookie. Going through

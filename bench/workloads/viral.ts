@@ -1,5 +1,6 @@
 // Workload 3, viral read burst (local part): a post goes viral and many readers, mostly
-// logged out, open the author's profile and the post at once. Each URL is hammered by
+// logged out, open the author's profile and the post at once, while fediverse servers
+// fetch the author's WebFinger, actor and the Note. Each URL is hammered by
 // `concurrency` keep-alive clients; figures are requests/s and p99.
 //
 // Ceiling: a bare node:http server (a `node -e` child, no framework, no database) answering
@@ -11,7 +12,7 @@ import { recordResponse, type RecordedResponse } from "../lib/bare.ts";
 import { runLoad, type LoadResult } from "../lib/load.ts";
 import { sampleRss, startBare, type Child } from "../lib/procs.ts";
 import { result } from "../lib/results.ts";
-import { PAGES } from "../lib/site.ts";
+import { FEDERATION, PAGES } from "../lib/site.ts";
 import type { SiteContext } from "./context.ts";
 
 const RPS_RATIO_TARGET = 0.5;
@@ -34,11 +35,16 @@ async function viralUrls(ctx: SiteContext): Promise<ViralUrl[]> {
     .orderBy("id", "desc")
     .limit(1)
     .executeTakeFirstOrThrow();
-  // Once federation lands, WebFinger, the actor and the Note are one line each here, e.g.
-  // { name: "actor", path: `/ap/users/${ctx.seed.accountId(0)}`, headers: { accept: "application/activity+json" } },
+  // What a fediverse server fetches when a post goes viral there: the author's WebFinger,
+  // actor and the Note (user0 shares with the fediverse).
+  const host = new URL(ctx.server.origin).host;
+  const ap = { accept: "application/activity+json" };
   return [
     { name: "profile page", path: PAGES.profile(author) },
     { name: "post page", path: PAGES.post(author, post.id) },
+    { name: "WebFinger", path: FEDERATION.webfinger(author, host) },
+    { name: "actor", path: FEDERATION.actor(ctx.seed.accountId(0)), headers: ap },
+    { name: "Note", path: FEDERATION.note(post.id), headers: ap },
   ];
 }
 
@@ -51,7 +57,7 @@ function checkAllOk(name: string, r: LoadResult): void {
 export async function viral(ctx: SiteContext): Promise<void> {
   const urls = await viralUrls(ctx);
   const concurrency = ctx.quick ? 16 : 64;
-  const d = ctx.quick ? { warmupMs: 300, measureMs: 1500 } : { warmupMs: 2000, measureMs: 10_000 };
+  const d = ctx.quick ? { warmupMs: 200, measureMs: 1000 } : { warmupMs: 2000, measureMs: 10_000 };
   const recorded: Record<string, RecordedResponse> = {};
   for (const u of urls) {
     const r = await recordResponse(ctx.server.origin + u.path, u.headers);

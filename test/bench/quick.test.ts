@@ -50,10 +50,10 @@ test("npm run bench -- --quick measures every workload beside its ceiling", { ti
         `timelines / following page p50 (${d})`,
         `timelines / following page p99 (${d})`,
         `timelines / server peak RSS, following page (${d})`,
-        `viral-read-burst / profile page requests/s (${d})`,
-        `viral-read-burst / profile page p99 (${d})`,
-        `viral-read-burst / post page requests/s (${d})`,
-        `viral-read-burst / post page p99 (${d})`,
+        ...["profile page", "post page", "WebFinger", "actor", "Note"].flatMap((u) => [
+          `viral-read-burst / ${u} requests/s (${d})`,
+          `viral-read-burst / ${u} p99 (${d})`,
+        ]),
         `viral-read-burst / server peak RSS (${d})`,
       ]),
     ];
