@@ -12,6 +12,7 @@ import { activityRoutes } from "./routes/activity.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { fediverseRoutes } from "./routes/fediverse.ts";
 import { homeRoutes } from "./routes/home.ts";
+import { postActionRoutes } from "./routes/post-actions.ts";
 import { postRoutes } from "./routes/posts.ts";
 import { profileRoutes } from "./routes/profile.ts";
 import { searchRoutes } from "./routes/search.ts";
@@ -46,6 +47,7 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   activityRoutes(web, ctx);
   searchRoutes(web, ctx);
   postRoutes(web, ctx);
+  postActionRoutes(web, ctx);
   profileRoutes(web, ctx);
 
   web.get("*", (c) => {

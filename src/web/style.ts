@@ -59,7 +59,7 @@ article.post article.post{margin:10px 0 0;background:#fafafa}
 .actions li{display:inline}
 .actions button,.actions a{font-size:.875rem;font-weight:500;padding:3px 12px;border:1px solid #c4c4c4;border-radius:999px;background:#fff;color:#1a1a1a;text-decoration:none;display:inline-block;line-height:1.5}
 .actions button[aria-pressed=true]{background:#eef3fd;border-color:#0b57d0;color:#0b3d91}
-.actions .danger{color:#a4161a}
+.actions .danger,a.danger{color:#a4161a}
 .edited{font-size:.85rem;color:#555}
 .thread .replies{margin-top:8px}
 article.post.depth-1{margin-left:12px}article.post.depth-2{margin-left:24px}article.post.depth-3{margin-left:36px}

@@ -87,8 +87,12 @@ test("replies: threads, deleted parents and reply controls", async () => {
   assert.equal(refused.status, 403);
   assert.match(refused.text, /Only people mentioned/);
   assert.match(refused.text, />sneaky<\/textarea>/);
-  // A deleted post cannot be replied to.
+  // A deleted post cannot be replied to. Delete asks first.
   const doomed = await alice.postText("Short-lived");
+  const ask = await alice.get(`/posts/${doomed}/delete?return_to=${encodeURIComponent(`/@alice/posts/${doomed}`)}`);
+  assert.match(ask.text, /Delete this post\?[\s\S]*Short-lived[\s\S]*<button type="submit" class="danger">Delete<\/button>/);
+  assert.equal((await bob.get(`/posts/${doomed}/delete`)).status, 404);
+  assert.equal((await alice.get(`/@alice/posts/${doomed}`)).status, 200); // asking deleted nothing
   assert.equal((await alice.post(`/posts/${doomed}/delete`, { return_to: `/@alice/posts/${doomed}` })).location, "/@alice");
   assert.equal((await bob.get(`/@alice/posts/${doomed}`)).status, 404);
   const late = await bob.post("/compose", { text: "too late", in_reply_to_id: doomed });
@@ -106,10 +110,10 @@ test("like, repost and quote through the action forms", async () => {
   assert.equal(liked.status, 303);
   assert.equal(liked.location, "/@alice");
   let page = await bob.get(`/@alice/posts/${id}`);
-  assert.match(page.text, /aria-pressed="true"[^>]*>Liked 1</);
+  assert.match(page.text, /action="\/posts\/\d+\/unlike"[\s\S]*?aria-pressed="true">Like 1</);
   await bob.post(`/posts/${id}/repost`, {});
   page = await bob.get(`/@alice/posts/${id}`);
-  assert.match(page.text, /Reposted 1</);
+  assert.match(page.text, /aria-pressed="true">Repost 1</);
   // The repost shows on bob's profile with a "reposted" line.
   assert.match((await alice.get("/@bob")).text, /Bob<\/a> reposted/);
   const quote = await bob.postText("Quoting this", { quote_of_id: id });
@@ -118,8 +122,8 @@ test("like, repost and quote through the action forms", async () => {
   await bob.post(`/posts/${id}/unlike`, {});
   await bob.post(`/posts/${id}/unrepost`, {});
   page = await bob.get(`/@alice/posts/${id}`);
-  assert.match(page.text, /aria-pressed="false"[^>]*>Like</);
-  assert.match(page.text, />Repost</);
+  assert.match(page.text, /aria-pressed="false">Like</);
+  assert.match(page.text, /aria-pressed="false">Repost</);
   // Logged out: no action forms, and POSTs send you to log in.
   const anon = new Client(srv.url);
   assert.doesNotMatch((await anon.get(`/@alice/posts/${id}`)).text, /action="\/posts\//);

@@ -16,6 +16,8 @@ export interface PostCardOptions {
   nested?: boolean;
 }
 
+// Like and Repost are toggle buttons: the label stays the same and aria-pressed carries
+// the state, so the visible text is the accessible name (WCAG 2.5.3, label in name).
 function actionForm(c: WebContext, action: string, label: Html | string, opts: { pressed?: boolean; danger?: boolean; aria?: string } = {}): Html {
   return html`<li><form method="post" action="${action}" class="inline">${csrfInput(c)}<input type="hidden" name="return_to" value="${herePath(c.req.url)}"><button type="submit"${opts.pressed !== undefined ? html` aria-pressed="${opts.pressed ? "true" : "false"}"` : ""}${opts.danger ? html` class="danger"` : ""}${opts.aria ? html` aria-label="${opts.aria}"` : ""}>${label}</button></form></li>`;
 }
@@ -31,18 +33,14 @@ function actions(c: WebContext, v: PostView): Html {
   const reposteable = p.visibility === "public" || p.visibility === "unlisted";
   const mine = viewer.id === p.accountId;
   return html`<ul class="actions" aria-label="Post actions">
-<li><a href="${url}#reply" aria-label="Reply (${p.repliesCount} replies)">Reply${n(p.repliesCount)}</a></li>
-${v.liked
-    ? actionForm(c, `/posts/${p.id}/unlike`, `Liked${n(p.likesCount)}`, { pressed: true, aria: `Unlike (${p.likesCount} likes)` })
-    : actionForm(c, `/posts/${p.id}/like`, `Like${n(p.likesCount)}`, { pressed: false, aria: `Like (${p.likesCount} likes)` })}
+<li><a href="${url}#reply">Reply${n(p.repliesCount)}</a></li>
+${actionForm(c, `/posts/${p.id}/${v.liked ? "unlike" : "like"}`, `Like${n(p.likesCount)}`, { pressed: v.liked })}
 ${reposteable && !v.author.isPrivate
-    ? v.reposted
-      ? actionForm(c, `/posts/${p.id}/unrepost`, `Reposted${n(p.repostsCount)}`, { pressed: true, aria: `Undo repost (${p.repostsCount} reposts)` })
-      : actionForm(c, `/posts/${p.id}/repost`, `Repost${n(p.repostsCount)}`, { pressed: false, aria: `Repost (${p.repostsCount} reposts)` })
+    ? actionForm(c, `/posts/${p.id}/${v.reposted ? "unrepost" : "repost"}`, `Repost${n(p.repostsCount)}`, { pressed: v.reposted })
     : ""}
 ${reposteable && !v.author.isPrivate ? html`<li><a href="/compose?quote=${p.id}">Quote${n(p.quotesCount)}</a></li>` : ""}
 ${mine && p.local ? html`<li><a href="/posts/${p.id}/edit">Edit</a></li>` : ""}
-${mine || viewer.isAdmin ? actionForm(c, `/posts/${p.id}/delete`, "Delete", { danger: true, aria: "Delete this post" }) : ""}
+${mine || viewer.isAdmin ? html`<li><a class="danger" href="/posts/${p.id}/delete?return_to=${encodeURIComponent(herePath(c.req.url))}">Delete</a></li>` : ""}
 </ul>`;
 }
 

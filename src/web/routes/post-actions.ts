@@ -1,0 +1,109 @@
+// A post's actions: edit (form and save), like, unlike, repost, unrepost, and delete
+// (a confirmation page, then the POST). Each redirects back with a 303.
+import { html } from "hono/html";
+import type { Hono } from "hono";
+import type { WeftContext } from "../../app.ts";
+import type { Account } from "../../domain/account.ts";
+import { isId } from "../../domain/ids.ts";
+import type { Post } from "../../domain/post.ts";
+import { findAccountById } from "../../db/repositories/accounts.ts";
+import { findPostById } from "../../db/repositories/posts.ts";
+import { hydratePosts } from "../../db/views/post-views.ts";
+import { postPath, profilePath } from "../components/paths.ts";
+import { postCard } from "../components/post.ts";
+import { formData, type WebContext, type WebEnv } from "../env.ts";
+import { back, failPage, loginRedirect, statusFor } from "../http.ts";
+import { csrfInput, messageBox, page } from "../layout.ts";
+import { safeReturnTo } from "../redirect.ts";
+
+export function postActionRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
+  const editForm = (c: WebContext, post: Post, author: Account, text: string, error?: string | null) =>
+    page(
+      c,
+      { title: "Edit post" },
+      html`<h1>Edit post</h1>
+<form method="post" action="/posts/${post.id}/edit" class="composer">
+${messageBox(error)}
+${csrfInput(c)}
+<label for="edit-text">Post text</label>
+<textarea id="edit-text" name="text" rows="5" data-max="500">${text}</textarea>
+<p class="hint">Earlier versions stay visible in the edit history.</p>
+<div class="row"><button type="submit">Save</button><a href="${postPath(author, post.id)}">Cancel</a><span class="counter" aria-live="polite" data-counter-for="edit-text"></span></div>
+</form>`,
+    );
+
+  web.get("/posts/:id/edit", async (c) => {
+    const viewer = c.get("viewer");
+    if (!viewer) return loginRedirect(c);
+    const id = c.req.param("id");
+    const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
+    if (!post || post.accountId !== viewer.id || post.repostOfId || !post.local) return failPage(c, "not_found", "That post does not exist or is not yours to edit.");
+    return c.html(editForm(c, post, viewer, post.text));
+  });
+
+  web.post("/posts/:id/edit", async (c) => {
+    const viewer = c.get("viewer");
+    if (!viewer) return loginRedirect(c);
+    const id = c.req.param("id");
+    const f = await formData(c);
+    const r = await ctx.services.posts.edit(viewer.id, isId(id) ? id : "0", { text: f.text ?? "" });
+    if (!r.ok) {
+      const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
+      if (!post || post.accountId !== viewer.id) return failPage(c, r.error, r.message);
+      return c.html(editForm(c, post, viewer, f.text ?? "", r.message), statusFor(r.error));
+    }
+    return c.redirect(postPath(viewer, r.value.id), 303);
+  });
+
+  // like, unlike, repost, unrepost: same shape, the service decides.
+  for (const action of ["like", "unlike", "repost", "unrepost"] as const) {
+    web.post(`/posts/:id/${action}`, async (c) => {
+      const viewer = c.get("viewer");
+      if (!viewer) return loginRedirect(c);
+      const id = c.req.param("id");
+      if (!isId(id)) return failPage(c, "not_found", "That post does not exist or was deleted.");
+      const r = await ctx.services.posts[action](viewer.id, id);
+      if (!r.ok) return failPage(c, r.error, r.message);
+      return back(ctx, c);
+    });
+  }
+
+  // Deleting cannot be undone: a confirmation page first (no JavaScript needed).
+  web.get("/posts/:id/delete", async (c) => {
+    const viewer = c.get("viewer");
+    if (!viewer) return loginRedirect(c);
+    const id = c.req.param("id");
+    const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
+    if (!post || post.repostOfId || (post.accountId !== viewer.id && !viewer.isAdmin)) {
+      return failPage(c, "not_found", "That post does not exist or is not yours to delete.");
+    }
+    const [v] = await hydratePosts(ctx.db.kysely, [post], viewer.id);
+    const returnTo = safeReturnTo(ctx, c.req.query("return_to"), "/");
+    return c.html(
+      page(
+        c,
+        { title: "Delete post" },
+        html`<h1>Delete this post?</h1>
+${v ? postCard(c, v, { nested: true }) : ""}
+<p>This cannot be undone. Replies to it stay, shown as replies to a deleted post.</p>
+<form method="post" action="/posts/${post.id}/delete">${csrfInput(c)}<input type="hidden" name="return_to" value="${returnTo}">
+<div class="row"><button type="submit" class="danger">Delete</button><a href="${returnTo}">Cancel</a></div></form>`,
+      ),
+    );
+  });
+
+  web.post("/posts/:id/delete", async (c) => {
+    const viewer = c.get("viewer");
+    if (!viewer) return loginRedirect(c);
+    const id = c.req.param("id");
+    if (!isId(id)) return failPage(c, "not_found", "That post does not exist or was deleted.");
+    const r = await ctx.services.posts.delete(viewer.id, id);
+    if (!r.ok) return failPage(c, r.error, r.message);
+    // Going back to the deleted post's own page would be a 404: go to the profile.
+    const f = await formData(c);
+    const author = await findAccountById(ctx.db.kysely, r.value.accountId);
+    const gone = author ? postPath(author, id) : "";
+    if (!f.return_to || (gone && f.return_to.startsWith(gone))) return c.redirect(author ? profilePath(author) : "/", 303);
+    return back(ctx, c);
+  });
+}
