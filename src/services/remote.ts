@@ -204,7 +204,8 @@ export class RemoteService {
   async deleteAccount(account: Account): Promise<void> {
     if (account.domain === null) return;
     await transaction(this.#deps, async (tx) => {
-      const posts = await tx.selectFrom("posts").selectAll().where("account_id", "=", account.id).where("repost_of_id", "is not", null).execute();
+      // Post by post, so the counters of what they replied to, quoted or reposted go down.
+      const posts = await tx.selectFrom("posts").selectAll().where("account_id", "=", account.id).execute();
       for (const p of posts) await this.#posts.deleteIn(tx, rowToPost(p));
       const likes = await tx.selectFrom("likes").select("post_id").where("account_id", "=", account.id).execute();
       for (const l of likes) {

@@ -1,0 +1,115 @@
+// Inbound activities from a hand-written remote server, one kind at a time: emoji
+// reactions (Misskey's Like with content, Pleroma's EmojiReact), Announce, Update of a
+// note and of an actor (owner only), Block, Flag, and an actor deleting itself.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
+import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
+import { unwrap } from "../../src/domain/result.ts";
+import type { Account } from "../../src/domain/account.ts";
+import type { Post } from "../../src/domain/post.ts";
+import type { Weft } from "../../src/app.ts";
+
+const CTX = "https://www.w3.org/ns/activitystreams";
+const LITEPUB = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", { litepub: "http://litepub.social/ns#", EmojiReact: "litepub:EmojiReact" }];
+const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+
+let cluster: Cluster;
+let weft: Weft;
+let mk: FakeRemote;
+let other: FakeRemote;
+let alice: Account;
+let post: Post;
+let n = 0;
+
+const inbox = "https://a.weft.test/ap/inbox";
+const postUri = () => `https://a.weft.test/ap/posts/${post.id}`;
+const id = (r: FakeRemote) => `${r.origin}/activities/${++n}`;
+const counts = async () => weft.db.kysely.selectFrom("posts").select(["likes_count", "reposts_count", "replies_count"]).where("id", "=", post.id).executeTakeFirstOrThrow();
+
+before(async () => {
+  mk = await createFakeRemote("mk");
+  other = await createFakeRemote("other");
+  cluster = await startFederatedCluster(["a"], { remotes: { mk: (r) => mk.handler(r), other: (r) => other.handler(r) } });
+  weft = cluster.nodes.a.weft;
+  alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
+  alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
+  post = unwrap(await weft.services.posts.create(alice.id, { text: "react to me" }));
+});
+after(() => cluster?.close());
+
+test("Misskey's emoji Like and Pleroma's EmojiReact count as likes with their emoji", async () => {
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Like", actor: mk.actorUri("kim"), object: postUri(), content: "🎉", _misskey_reaction: "🎉" });
+  await other.post(inbox, "lain", { "@context": LITEPUB, id: id(other), type: "EmojiReact", actor: other.actorUri("lain"), object: postUri(), content: "👌" });
+  await cluster.drain();
+  assert.equal(Number((await counts()).likes_count), 2);
+  const emoji = (await weft.db.kysely.selectFrom("likes").select("emoji").where("post_id", "=", post.id).execute()).map((l) => l.emoji).sort();
+  assert.deepEqual(emoji, ["👌", "🎉"].sort());
+  const notes = await weft.db.kysely.selectFrom("notifications").select("type").where("account_id", "=", alice.id).where("type", "=", "like").execute();
+  assert.equal(notes.length, 2);
+});
+
+test("Announce and Undo(Announce) of a local post", async () => {
+  const announceId = id(mk);
+  await mk.post(inbox, "kim", { "@context": CTX, id: announceId, type: "Announce", actor: mk.actorUri("kim"), object: postUri(), to: [PUBLIC] });
+  await cluster.drain();
+  assert.equal(Number((await counts()).reposts_count), 1);
+  // Someone else cannot undo it.
+  await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Undo", actor: other.actorUri("lain"), object: announceId });
+  await cluster.drain();
+  assert.equal(Number((await counts()).reposts_count), 1);
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Undo", actor: mk.actorUri("kim"), object: { id: announceId, type: "Announce", actor: mk.actorUri("kim"), object: postUri() } });
+  await cluster.drain();
+  assert.equal(Number((await counts()).reposts_count), 0);
+});
+
+test("Update of a note by its owner edits it; by anyone else, nothing (C21)", async () => {
+  const note = { id: `${mk.origin}/notes/${++n}`, type: "Note", attributedTo: mk.actorUri("kim"), content: "<p>first</p>", to: [PUBLIC], inReplyTo: postUri() };
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Create", actor: mk.actorUri("kim"), object: note });
+  await cluster.drain();
+  const html = async () => (await weft.db.kysely.selectFrom("posts").select("html").where("uri", "=", note.id).executeTakeFirstOrThrow()).html;
+  assert.equal(await html(), "<p>first</p>");
+  await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Update", actor: other.actorUri("lain"), object: { ...note, content: "<p>hijacked</p>" } });
+  await cluster.drain();
+  assert.equal(await html(), "<p>first</p>");
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Update", actor: mk.actorUri("kim"), object: { ...note, content: "<p>second <script>x</script></p>", updated: new Date().toISOString() } });
+  await cluster.drain();
+  assert.equal(await html(), "<p>second </p>");
+});
+
+test("Update(Person) only about the signer itself", async () => {
+  const kimUri = mk.actorUri("kim");
+  const before = await weft.db.kysely.selectFrom("accounts").select("display_name").where("uri", "=", kimUri).executeTakeFirstOrThrow();
+  await other.post(inbox, "lain", {
+    "@context": CTX, id: id(other), type: "Update", actor: other.actorUri("lain"),
+    object: { id: kimUri, type: "Person", preferredUsername: "kim", name: "Hacked", inbox: `${kimUri}/inbox` },
+  });
+  await cluster.drain();
+  const after = await weft.db.kysely.selectFrom("accounts").select("display_name").where("uri", "=", kimUri).executeTakeFirstOrThrow();
+  assert.equal(after.display_name, before.display_name);
+});
+
+test("Block is stored; Flag becomes a report", async () => {
+  await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Block", actor: other.actorUri("lain"), object: `https://a.weft.test/ap/users/${alice.id}` });
+  const flagId = id(mk);
+  await mk.post(inbox, "kim", { "@context": CTX, id: flagId, type: "Flag", actor: mk.actorUri("kim"), object: [`https://a.weft.test/ap/users/${alice.id}`, postUri()], content: "spam?" });
+  await cluster.drain();
+  const lain = await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", other.actorUri("lain")).executeTakeFirstOrThrow();
+  assert.equal((await weft.db.kysely.selectFrom("blocks").selectAll().where("account_id", "=", lain.id).where("target_id", "=", alice.id).execute()).length, 1);
+  const report = await weft.db.kysely.selectFrom("reports").selectAll().where("uri", "=", flagId).executeTakeFirstOrThrow();
+  assert.equal(report.target_account_id, alice.id);
+  assert.deepEqual(JSON.parse(report.post_ids_json), [post.id]);
+  assert.equal(report.comment, "spam?");
+});
+
+test("Delete of an actor by itself removes the account and its posts", async () => {
+  const kimUri = mk.actorUri("kim");
+  assert.ok(await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", kimUri).executeTakeFirst());
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Delete", actor: kimUri, object: kimUri });
+  await cluster.drain();
+  assert.equal(await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", kimUri).executeTakeFirst(), undefined);
+  assert.equal((await weft.db.kysely.selectFrom("posts").select("id").where("uri", "like", `${mk.origin}/%`).execute()).length, 0);
+  // Its like and its reply went with it.
+  assert.equal(Number((await counts()).likes_count), 1);
+  assert.equal(Number((await counts()).replies_count), 0);
+});
