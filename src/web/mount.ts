@@ -1,6 +1,7 @@
 // Mounts the server-rendered web UI on the app: the session and CSRF middleware, the
 // stylesheet, and the routes. Paths owned by the API, OAuth and federation are left alone.
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { WeftContext } from "../app.ts";
 import { unreadCount } from "../db/views/notifications.ts";
 import { csrfMiddleware } from "./auth/csrf.ts";
@@ -21,6 +22,8 @@ import { settingsRoutes } from "./routes/settings.ts";
 /** Prefixes that belong to other parts of Weft: no web session, no CSRF check, no HTML 404. */
 const NOT_WEB = /^\/(api|oauth|\.well-known|nodeinfo|ap|inbox|health|static|media)(\/|$)/;
 
+const CSP = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export function mountWeb(app: Hono, ctx: WeftContext): void {
   const web = new Hono<WebEnv>();
   mountStatic(web);
@@ -32,11 +35,16 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
     c.set("viewer", s?.account ?? null);
     c.set("sessionId", s?.sessionId ?? null);
     c.set("unread", s ? await unreadCount(ctx.db.kysely, s.account.id) : 0);
+    // Defence in depth: pages need no inline script or style, and no other origin's.
+    c.header("content-security-policy", CSP);
     c.header("x-frame-options", "DENY");
     c.header("referrer-policy", "same-origin");
     c.header("x-content-type-options", "nosniff");
     await next();
   });
+  // Forms are small (a post is 500 characters): refuse big bodies before parsing them.
+  const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large", 413) });
+  web.use("*", (c, next) => (c.req.method === "POST" && !NOT_WEB.test(c.req.path) ? limit(c, next) : next()));
   const csrf = csrfMiddleware(ctx);
   web.use("*", (c, next) => (NOT_WEB.test(c.req.path) ? next() : csrf(c, next)));
 

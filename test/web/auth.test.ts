@@ -128,6 +128,18 @@ test("taken and invalid usernames are refused with the input kept", async () => 
   assert.ok(!d.jar.has("weft_session"));
 });
 
+test("security headers and oversized bodies", async () => {
+  const c = new Client(srv.url);
+  const page = await c.get("/");
+  assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
+  assert.equal(page.headers.get("x-frame-options"), "DENY");
+  await c.signup("bigbody");
+  const before = (await srv.weft.db.kysely.selectFrom("posts").select("id").execute()).length;
+  const r = await c.post("/compose", { text: "x".repeat(100_000) });
+  assert.equal(r.status, 413);
+  assert.equal((await srv.weft.db.kysely.selectFrom("posts").select("id").execute()).length, before);
+});
+
 test("return_to never leaves the site", async () => {
   const c = new Client(srv.url);
   await c.signup("wanderer");
