@@ -28,6 +28,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   latency: LatencySummary;
+  /** Every measured latency (ms), for merging slices. */
+  samples: number[];
   requests: number;
   /** Completed requests per second over the measured window. */
   rps: number;
@@ -84,6 +86,7 @@ async function phase(pool: Pool, opts: LoadOptions, durationMs: number, maxReque
   const elapsedMs = performance.now() - start;
   return {
     latency: summarize(latencies),
+    samples: latencies,
     requests: latencies.length,
     rps: latencies.length / (elapsedMs / 1000),
     bytes,
@@ -94,8 +97,30 @@ async function phase(pool: Pool, opts: LoadOptions, durationMs: number, maxReque
   };
 }
 
+/**
+ * One result from several measured slices. The runners alternate slices of Weft and of its
+ * ceiling, so both see the same background noise on a shared machine.
+ */
+export function mergeLoads(parts: LoadResult[]): LoadResult {
+  const samples = parts.flatMap((p) => p.samples);
+  const statuses: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const elapsedMs = parts.reduce((a, p) => a + p.elapsedMs, 0);
+  return {
+    latency: summarize(samples),
+    samples,
+    requests: samples.length,
+    rps: samples.length / (elapsedMs / 1000),
+    bytes: parts.reduce((a, p) => a + p.bytes, 0),
+    statuses,
+    errors: parts.reduce((a, p) => a + p.errors, 0),
+    firstError: parts.find((p) => p.firstError)?.firstError ?? null,
+    elapsedMs,
+  };
+}
+
 /** Sequential in-process timing of an async function: the ceilings that skip HTTP. */
-export async function timeCalls(fn: (i: number) => Promise<unknown>, opts: { durationMs: number; warmupMs?: number; maxCalls?: number }): Promise<{ latency: LatencySummary; calls: number }> {
+export async function timeCalls(fn: (i: number) => Promise<unknown>, opts: { durationMs: number; warmupMs?: number; maxCalls?: number }): Promise<{ latency: LatencySummary; samples: number[] }> {
   let i = 0;
   const warmEnd = performance.now() + (opts.warmupMs ?? 0);
   while (performance.now() < warmEnd) await fn(i++);
@@ -106,5 +131,5 @@ export async function timeCalls(fn: (i: number) => Promise<unknown>, opts: { dur
     await fn(i++);
     samples.push(performance.now() - t0);
   }
-  return { latency: summarize(samples), calls: samples.length };
+  return { latency: summarize(samples), samples };
 }
