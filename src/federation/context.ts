@@ -6,10 +6,12 @@ import { isShared } from "../domain/fediverse.ts";
 import { isId } from "../domain/ids.ts";
 import { findAccountById } from "../db/repositories/accounts.ts";
 import type { RemoteService } from "../services/remote.ts";
+import type { RemoteInteractionService } from "../services/remote-interactions.ts";
 
 export interface FedData {
   weft: WeftContext;
   remote: RemoteService;
+  interactions: RemoteInteractionService;
 }
 
 /** The local account behind an actor identifier, only while it is shared: the one gate. */

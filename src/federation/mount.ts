@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import type { WeftContext } from "../app.ts";
 import { findLocalAccount } from "../db/repositories/accounts.ts";
 import { RemoteService } from "../services/remote.ts";
+import { RemoteInteractionService } from "../services/remote-interactions.ts";
 import { buildFederation } from "./builder.ts";
 import type { FedData } from "./context.ts";
 import { registerOutbound } from "./outbound.ts";
@@ -17,8 +18,10 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
   // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
   if (!ctx.config.federation) return;
   const federation = await buildFederation(ctx);
-  const remote = new RemoteService({ db: ctx.db, config: ctx.config, signal: ctx.signal }, ctx.services.posts, ctx.services.follows, ctx.services.media);
-  const data: FedData = { weft: ctx, remote };
+  const deps = { db: ctx.db, config: ctx.config, signal: ctx.signal };
+  const remote = new RemoteService(deps, ctx.services.posts, ctx.services.media);
+  const interactions = new RemoteInteractionService(deps, ctx.services.posts, ctx.services.follows);
+  const data: FedData = { weft: ctx, remote, interactions };
   void federation.startQueue(data);
   registerOutbound(ctx, federation, data);
   wireRemoteMentions(ctx, federation, data);

@@ -35,7 +35,7 @@ let weft: Awaited<ReturnType<typeof buildWeft>>;
 let remote: RemoteService;
 before(async () => {
   weft = await buildWeft();
-  remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts, weft.services.follows, weft.services.media);
+  remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts, weft.services.media);
 });
 after(() => weft.cleanup());
 

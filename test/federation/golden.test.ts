@@ -60,7 +60,7 @@ before(async () => {
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse", displayName: "Alice" }));
   unwrap(await weft.services.accounts.updateProfile(alice.id, { bio: "Weaving #threads" }));
   alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
-  const remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts, weft.services.follows);
+  const remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal }, weft.services.posts);
   bob = await remote.upsertAccount({
     uri: "https://remote.example/users/bob", username: "bob", domain: "remote.example", displayName: "Bob", bio: "", bioHtml: "",
     url: "https://remote.example/@bob", inboxUrl: "https://remote.example/users/bob/inbox", sharedInboxUrl: "https://remote.example/inbox",

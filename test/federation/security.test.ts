@@ -23,7 +23,6 @@ let post: Post;
 let n = 0;
 
 const inbox = () => "https://a.weft.test/ap/inbox";
-const aliceUri = () => `https://a.weft.test/ap/users/${alice.id}`;
 const postUri = () => `https://a.weft.test/ap/posts/${post.id}`;
 
 function note(remote: FakeRemote, author: string, extra: Record<string, unknown> = {}) {

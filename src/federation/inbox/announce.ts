@@ -10,5 +10,5 @@ export async function onAnnounce(ctx: Ctx, announce: Announce): Promise<void> {
   const sender = await senderOf(ctx, announce);
   if (!sender) return;
   const at = announce.published ? new Date(announce.published.epochMilliseconds).toISOString() : new Date().toISOString();
-  await ctx.data.remote.repost(sender.id, post, announce.id.href, at);
+  await ctx.data.interactions.repost(sender.id, post, announce.id.href, at);
 }

@@ -7,7 +7,7 @@ export async function onBlock(ctx: Ctx, block: Block): Promise<void> {
   if (!target || !block.id) return;
   const sender = await senderOf(ctx, block);
   if (!sender) return;
-  await ctx.data.remote.block(sender.id, target.id, block.id.href);
+  await ctx.data.interactions.block(sender.id, target.id, block.id.href);
 }
 
 export async function onFlag(ctx: Ctx, flag: Flag): Promise<void> {
@@ -25,5 +25,5 @@ export async function onFlag(ctx: Ctx, flag: Flag): Promise<void> {
     }
   }
   if (!targetId) return;
-  await ctx.data.remote.report(sender.id, targetId, postIds, flag.content?.toString() ?? "", flag.id?.href ?? null);
+  await ctx.data.interactions.report(sender.id, targetId, postIds, flag.content?.toString() ?? "", flag.id?.href ?? null);
 }

@@ -11,7 +11,7 @@ export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
   if (!sender) return;
   // Shared accounts are public, so a follow is accepted at once; the Accept (embedding
   // the whole Follow, which Threads requires) goes out through outbound.ts.
-  await ctx.data.remote.receiveFollow(sender.id, target.id, follow.id.href);
+  await ctx.data.interactions.receiveFollow(sender.id, target.id, follow.id.href);
 }
 
 export async function onAccept(ctx: Ctx, accept: Accept): Promise<void> {
@@ -20,16 +20,16 @@ export async function onAccept(ctx: Ctx, accept: Accept): Promise<void> {
   // objectId, not getObject(): the embedded Follow carries our own id, and Fedify would
   // re-fetch it from us (STACK-NOTES). Only the followed account may accept (SECURITY-CASES 27).
   const followId = localIdOf(ctx.origin, accept.objectId, "follows");
-  if (followId) await ctx.data.remote.followAccepted(followId, sender.id);
+  if (followId) await ctx.data.interactions.followAccepted(followId, sender.id);
 }
 
 export async function onReject(ctx: Ctx, reject: Reject): Promise<void> {
   const sender = await senderOf(ctx, reject);
   if (!sender) return;
   const followId = localIdOf(ctx.origin, reject.objectId, "follows");
-  const { weft, remote } = ctx.data;
+  const { weft, interactions } = ctx.data;
   if (followId) {
     const f = await weft.db.kysely.selectFrom("follows").select(["follower_id", "followee_id"]).where("id", "=", followId).executeTakeFirst();
-    if (f && f.followee_id === sender.id) await remote.followRejected(f.follower_id, sender.id);
+    if (f && f.followee_id === sender.id) await interactions.followRejected(f.follower_id, sender.id);
   }
 }

@@ -9,5 +9,5 @@ export async function onLike(ctx: Ctx, like: Like | EmojiReact): Promise<void> {
   const sender = await senderOf(ctx, like);
   if (!sender) return;
   const emoji = like.content?.toString().slice(0, 64) || null;
-  await ctx.data.remote.like(sender.id, post, like.id.href, emoji);
+  await ctx.data.interactions.like(sender.id, post, like.id.href, emoji);
 }

@@ -6,21 +6,21 @@ import { localActor, senderOf, type Ctx } from "./common.ts";
 export async function onUndo(ctx: Ctx, undo: Undo): Promise<void> {
   const sender = await senderOf(ctx, undo);
   if (!sender || !undo.objectId) return;
-  const { remote } = ctx.data;
+  const { interactions } = ctx.data;
   const object = await undo.getObject({ suppressError: true }).catch(() => null);
   const uri = undo.objectId.href;
   if (object instanceof Follow) {
     const target = await localActor(ctx, object.objectId);
-    if (target) await remote.undoFollow(sender.id, target.id);
+    if (target) await interactions.undoFollow(sender.id, target.id);
   } else if (object instanceof Like || object instanceof EmojiReact) {
-    await remote.unlike(sender.id, uri, null);
+    await interactions.unlike(sender.id, uri, null);
   } else if (object instanceof Announce) {
-    await remote.unrepost(sender.id, uri);
+    await interactions.unrepost(sender.id, uri);
   } else if (object instanceof Block) {
     const target = await localActor(ctx, object.objectId);
-    if (target) await remote.unblock(sender.id, target.id);
+    if (target) await interactions.unblock(sender.id, target.id);
   } else {
     // Only an id (or an object we could not fetch): try what the signer owns by that uri.
-    if (!(await remote.unlike(sender.id, uri, null))) await remote.unrepost(sender.id, uri);
+    if (!(await interactions.unlike(sender.id, uri, null))) await interactions.unrepost(sender.id, uri);
   }
 }
