@@ -6,6 +6,8 @@ import type { Federation } from "@fedify/fedify";
 import type { WeftContext } from "../app.ts";
 import type { Account } from "../domain/account.ts";
 import { fail, ok, type Result } from "../domain/result.ts";
+import { isShared } from "../domain/fediverse.ts";
+import { findAccountById } from "../db/repositories/accounts.ts";
 import type { FollowState } from "../services/follows.ts";
 import type { FedData } from "./context.ts";
 import { asActorToAccountFields } from "./mappers/as-to-domain.ts";
@@ -45,6 +47,11 @@ export async function resolveHandle(weft: WeftContext, handle: string): Promise<
  * until the remote Accept.
  */
 export async function followRemoteHandle(weft: WeftContext, accountId: string, handle: string): Promise<Result<{ account: Account; state: FollowState }>> {
+  // Without sharing nothing would be sent for this account: the follow would hang pending.
+  const me = await findAccountById(weft.db.kysely, accountId);
+  if (!me || !isShared(me, weft.config)) {
+    return fail("forbidden", "Turn on fediverse sharing to follow people on other servers.");
+  }
   const target = await resolveHandle(weft, handle);
   if (!target) return fail("not_found", `Could not find ${handle} on the fediverse.`);
   const r = await weft.services.follows.follow(accountId, target.id);

@@ -41,6 +41,7 @@ after(() => cluster?.close());
 test("WebFinger, actor, NodeInfo and host-meta over https", async () => {
   const wf = await get("a", "/.well-known/webfinger?resource=acct:alice@a.weft.test", "application/jrd+json");
   assert.equal(wf.status, 200);
+  assert.equal(wf.headers.get("access-control-allow-origin"), "*");
   const jrd = await wf.json();
   const self = jrd.links.find((l: { rel: string }) => l.rel === "self");
   assert.equal(self.href, `https://a.weft.test/ap/users/${alice.id}`);
@@ -64,6 +65,9 @@ test("WebFinger, actor, NodeInfo and host-meta over https", async () => {
 });
 
 test("follow through WebFinger stays pending until Accept, then posts are delivered", async () => {
+  // Only an account that shares can follow elsewhere (nothing would be sent otherwise).
+  const dan = unwrap(await cluster.nodes.b.weft.services.accounts.register({ username: "dan", password: "correct horse" }));
+  assert.equal((await followRemoteHandle(cluster.nodes.b.weft, dan.id, "@alice@a.weft.test")).ok, false);
   const r = unwrap(await followRemoteHandle(cluster.nodes.b.weft, bob.id, "@alice@a.weft.test"));
   assert.equal(r.state, "pending");
   assert.equal(r.account.uri, `https://a.weft.test/ap/users/${alice.id}`);

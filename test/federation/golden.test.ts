@@ -101,3 +101,9 @@ test("Like, Undo(Like), Announce, Undo(Announce)", async () => {
   compare("announce", await wire(A.announce(ORIGIN, id, alice.id, "https://remote.example/notes/1", bob.uri!, at)));
   compare("undo-announce", await wire(A.undoAnnounce(ORIGIN, id, alice.id, "https://remote.example/notes/1", bob.uri!, at)));
 });
+
+test("Block and Undo(Block)", async () => {
+  const at = "2026-01-01T00:00:00.000Z";
+  compare("block", await wire(A.block(ORIGIN, alice.id, bob.uri!, at)));
+  compare("undo-block", await wire(A.undoBlock(ORIGIN, alice.id, bob.uri!, at)));
+});
