@@ -31,8 +31,24 @@ after(async () => {
   await srv?.close();
 });
 
+/** Every visible form control has a label, and the page has its landmarks and lang. */
+async function assertAccessible(page: Page): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLInputElement>("input, select, textarea")) {
+      if (el.type === "hidden" || el.hidden) continue;
+      if (!el.labels?.length && !el.getAttribute("aria-label")) out.push(`unlabelled ${el.tagName} ${el.name}`);
+    }
+    for (const sel of ["header", "nav", "main", "h1"]) if (!document.querySelector(sel)) out.push(`no <${sel}>`);
+    if (document.documentElement.lang !== "en") out.push("no lang");
+    return out;
+  });
+  assert.deepEqual(problems, [], page.url());
+}
+
 async function signUp(page: Page, username: string, displayName: string): Promise<void> {
   await page.goto(`${srv.url}/signup`);
+  await assertAccessible(page);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Display name").fill(displayName);
   await page.getByLabel("Password").fill("correct horse battery");
@@ -68,6 +84,7 @@ test("two people: follow, post, reply, like, notifications, keyboard posting", {
   await ben.getByLabel("Reply to @ada").fill("Hi Ada, welcome!");
   await ben.getByRole("button", { name: "Reply", exact: true }).click();
   await ben.locator("article.post", { hasText: "Hi Ada, welcome!" }).waitFor();
+  await assertAccessible(ben); // the thread page
 
   // Ada's nav shows the unread count: the follow, the like and the reply.
   await ada.goto(`${srv.url}/`);
@@ -106,7 +123,12 @@ test("two people: follow, post, reply, like, notifications, keyboard posting", {
   assert.ok(overflow <= 0, `page overflows by ${overflow}px at 390px`);
   await ada.screenshot({ path: "/tmp/weft-feed-390.png", fullPage: true });
   // Ben logs out from Settings and is a visitor again.
+  for (const path of ["/", "/search?q=hello", "/@ada", "/settings/fediverse?step=confirm"]) {
+    await ben.goto(`${srv.url}${path}`);
+    await assertAccessible(ben);
+  }
   await ben.goto(`${srv.url}/settings`);
+  await assertAccessible(ben);
   await ben.getByRole("button", { name: "Log out" }).click();
   await ben.getByRole("heading", { name: /Welcome to/ }).waitFor();
   await ctxA.close();
