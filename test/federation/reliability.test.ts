@@ -8,6 +8,8 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import { sharingTally } from "../../src/federation/tally.ts";
 import { OPTOUT_QUEUE } from "../../src/federation/optout.ts";
+import { getDocumentLoader, verifyObject } from "@fedify/fedify";
+import { Create } from "@fedify/vocab";
 
 const CTX = "https://www.w3.org/ns/activitystreams";
 
@@ -49,6 +51,15 @@ test("a restart between a post and its delivery loses nothing", async () => {
   assert.ok(create, "delivered after the restart");
   assert.equal(create.path, "/inbox", "delivered to the shared inbox");
   assert.equal(rem.received.filter((r) => r.body?.id === create.body.id).length, 1, "delivered once");
+  // It carries a FEP-8b32 proof made with the Ed25519 key the actor publishes.
+  assert.equal(create.body.proof?.cryptosuite, "eddsa-jcs-2022");
+  assert.equal(create.body.proof?.verificationMethod, `${aliceUri()}#multikey-2`);
+  const documentLoader = getDocumentLoader({ allowPrivateAddress: true });
+  // The RSA Linked Data Signature is added on top of the proof, so it is detached first
+  // (as Fedify's inbox does) before the proof is checked.
+  const { signature, ...proven } = create.body;
+  assert.equal(signature?.type, "RsaSignature2017");
+  assert.ok(await verifyObject(Create, proven, { documentLoader }), "the proof verifies against the published key");
 });
 
 test("a replayed signed activity is processed once", async () => {
