@@ -1,5 +1,6 @@
 // Calm, single column, system fonts. Colours meet WCAG AA on white: text #1a1a1a
-// (17:1), muted #555 (7.5:1), links #0b57d0 (6.3:1), errors #a4161a (7.8:1).
+// (17:1), muted #555 (7.5:1), links #0b57d0 (6.3:1), errors #a4161a (7.8:1); control
+// borders #8a8a8a (3.4:1, WCAG 1.4.11 non-text contrast).
 export const CSS = `
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -57,7 +58,7 @@ article.post article.post{margin:10px 0 0;background:#fafafa}
 .post-body p:last-child{margin-bottom:0}
 .actions{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0 0;padding:0;list-style:none}
 .actions li{display:inline}
-.actions button,.actions a{font-size:.875rem;font-weight:500;padding:3px 12px;border:1px solid #c4c4c4;border-radius:999px;background:#fff;color:#1a1a1a;text-decoration:none;display:inline-block;line-height:1.5}
+.actions button,.actions a{font-size:.875rem;font-weight:500;padding:3px 12px;border:1px solid #8a8a8a;border-radius:999px;background:#fff;color:#1a1a1a;text-decoration:none;display:inline-block;line-height:1.5}
 .actions button[aria-pressed=true]{background:#eef3fd;border-color:#0b57d0;color:#0b3d91}
 .actions .danger,a.danger{color:#a4161a}
 .edited{font-size:.85rem;color:#555}
