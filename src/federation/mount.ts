@@ -36,6 +36,11 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
       if (m) {
         const account = await findLocalAccount(ctx.db.kysely, m[1]);
         if (!account) return next();
+        if (m[2]) {
+          // The post must be this account's: /@bob/posts/<alice's post> is not a Note URL.
+          const post = await ctx.db.kysely.selectFrom("posts").select("account_id").where("id", "=", m[2]).executeTakeFirst();
+          if (post?.account_id !== account.id) return next();
+        }
         path = m[2] ? `/ap/posts/${m[2]}` : `/ap/users/${account.id}`;
       }
     }

@@ -98,6 +98,10 @@ test("edit, interactions from b, delete, and the Note by content negotiation", a
   const note = await (await get("a", `/@alice/posts/${post.id}`)).json();
   assert.equal(note.id, uri);
   assert.equal(note.url, `https://a.weft.test/@alice/posts/${post.id}`);
+  // Under another account's name the URL is not the Note (the web UI redirects it).
+  unwrap(await a.services.accounts.register({ username: "zed", password: "correct horse" }));
+  const wrong = await fetch(`https://a.weft.test/@zed/posts/${post.id}`, { headers: { accept: "application/activity+json" }, redirect: "manual" });
+  assert.doesNotMatch(wrong.headers.get("content-type") ?? "", /activity\+json|ld\+json/);
 
   unwrap(await a.services.posts.edit(alice.id, post.id, { text: "Second post, edited" }));
   await cluster.drain();
