@@ -55,7 +55,14 @@ export async function startTestServer(overrides: Partial<Config> = {}, env: Reco
     server = serve({ fetch: (req) => handler(req), port: overrides.port ?? 0, hostname: "127.0.0.1" }, (info) => resolve(info.port));
   });
   const origin = overrides.origin ?? `http://127.0.0.1:${port}`;
-  const weft = await buildWeft({ ...overrides, origin, host: new URL(origin).host, port }, env);
+  let weft: Awaited<ReturnType<typeof buildWeft>>;
+  try {
+    weft = await buildWeft({ ...overrides, origin, host: new URL(origin).host, port }, env);
+  } catch (err) {
+    // A listener left open keeps the test process alive forever: a failure becomes a hang.
+    await new Promise<void>((r) => server.close(() => r()));
+    throw err;
+  }
   handler = (req) => weft.app.fetch(req);
   await weft.start();
   return {
