@@ -132,6 +132,16 @@ test("a web session skips the password unless force_login; the session's account
   assert.equal(noPassword.status, 401);
 });
 
+test("the consent page escapes what apps say about themselves", async () => {
+  const r = await fetch(`${server.url}/api/v1/apps`, form({ client_name: "<script>alert(1)</script>", website: "\"><img src=x onerror=alert(2)>", redirect_uris: "myapp://cb", scopes: "read" }));
+  const app = (await r.json()) as { client_id: string };
+  const page = await openAuthorizePage(server.url, { response_type: "code", client_id: app.client_id, redirect_uri: "myapp://cb", scope: "read" });
+  assert.equal(page.res.status, 200);
+  assert.doesNotMatch(page.body, /<script>alert/);
+  assert.doesNotMatch(page.body, /<img src=x/);
+  assert.match(page.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+});
+
 test("PKCE: a wrong verifier gets no token", async () => {
   const app = await registerApp("read", "myapp://cb");
   const page = await openAuthorizePage(server.url, { response_type: "code", client_id: app.client_id, redirect_uri: "myapp://cb", scope: "read", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" });

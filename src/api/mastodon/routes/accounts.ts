@@ -142,14 +142,14 @@ export function mountAccounts(api: Hono<ApiEnv>, ctx: WeftContext): void {
     });
   }
 
-  api.get("/api/v1/blocks", async (c) => listOf(c, "blocks", "read:blocks"));
-  api.get("/api/v1/mutes", async (c) => listOf(c, "mutes", "read:mutes"));
   const listOf = async (c: ApiContext, table: "blocks" | "mutes", scope: string) => {
     const me = requireUser(c, scope);
     const rows = await db.selectFrom(table).select("target_id").where("account_id", "=", me.id).orderBy("created_at", "desc").limit(80).execute();
     const accounts = (await Promise.all(rows.map((r) => findAccountById(db, r.target_id)))).filter((a): a is Account => !!a);
     return c.json(await renderAccounts(ctx, accounts));
   };
+  api.get("/api/v1/blocks", async (c) => listOf(c, "blocks", "read:blocks"));
+  api.get("/api/v1/mutes", async (c) => listOf(c, "mutes", "read:mutes"));
 
   api.get("/api/v1/follow_requests", async (c) => {
     const me = requireUser(c, "read:follows");
