@@ -15,7 +15,7 @@ export interface SharingRequestsTable {
   id: string;
   account_id: string;
   server: string;
-  kind: "delete" | "reject";
+  kind: "delete" | "reject" | "undo";
   object_uri: string;
   activity_json: string;
   recipients_json: string;

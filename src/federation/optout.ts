@@ -1,6 +1,7 @@
 // Turning fediverse sharing off: every server that holds the account's content (those of
 // its remote followers) is asked to Delete each federated post, and each remote follower
-// gets Reject(Follow) (Mastodon treats a Reject after Accept as removing the follow).
+// gets Reject(Follow) (Mastodon treats a Reject after Accept as removing the follow); the
+// account's own follows of remote accounts are undone.
 // Each request is its own durable job, sent directly (not through Fedify's queue) so its
 // 2xx is recorded in `sharing_requests` for the tally; failures retry with backoff.
 import { Activity } from "@fedify/vocab";
@@ -14,7 +15,7 @@ import * as A from "./activities.ts";
 import type { FedData } from "./context.ts";
 import { fedDb } from "./db.ts";
 import { recipientsOf, type RemoteInboxRow } from "./recipients.ts";
-import { actorUri, noteUri } from "./uris.ts";
+import { actorUri, followUri, noteUri } from "./uris.ts";
 
 export const OPTOUT_QUEUE = "sharing-optout";
 
@@ -40,11 +41,20 @@ export async function startOptOut(ctx: FedCtx, accountId: string): Promise<void>
     .where("local", "=", 1)
     .where("federated_at", "is not", null)
     .execute();
+  // Our own follows of remote accounts end too: with the actor gone, their servers could
+  // not deliver to it anyway.
+  const followees = await db
+    .selectFrom("follows as f")
+    .innerJoin("accounts as a", "a.id", "f.followee_id")
+    .select(["f.id as follow_id", "a.uri", "a.inbox_url", "a.shared_inbox_url", "a.domain"])
+    .where("f.follower_id", "=", accountId)
+    .where("a.domain", "is not", null)
+    .execute();
   const byServer = new Map<string, typeof followers>();
   for (const f of followers) byServer.set(f.domain!, [...(byServer.get(f.domain!) ?? []), f]);
 
   const now = new Date().toISOString();
-  const requests: { id: string; server: string; kind: "delete" | "reject"; object_uri: string; activity_json: string; recipients_json: string }[] = [];
+  const requests: { id: string; server: string; kind: "delete" | "reject" | "undo"; object_uri: string; activity_json: string; recipients_json: string }[] = [];
   for (const [server, rows] of byServer) {
     const recipients = JSON.stringify(rows.map((r): RemoteInboxRow => ({ uri: r.uri, inbox_url: r.inbox_url, shared_inbox_url: r.shared_inbox_url, domain: r.domain })));
     for (const p of posts) {
@@ -59,13 +69,20 @@ export async function startOptOut(ctx: FedCtx, accountId: string): Promise<void>
       requests.push({ id: newId(), server, kind: "reject", object_uri: f.follow_uri, activity_json: JSON.stringify(await reject.toJsonLd()), recipients_json: single });
     }
   }
+  for (const f of followees) {
+    if (!f.uri) continue;
+    const undo = A.undoOurFollow(origin, f.follow_id, accountId, f.uri);
+    const single = JSON.stringify([{ uri: f.uri, inbox_url: f.inbox_url, shared_inbox_url: f.shared_inbox_url, domain: f.domain }]);
+    requests.push({ id: newId(), server: f.domain!, kind: "undo", object_uri: followUri(origin, f.follow_id), activity_json: JSON.stringify(await undo.toJsonLd()), recipients_json: single });
+  }
   await db.transaction().execute(async (tx) => {
     for (const r of requests) {
       await tx.insertInto("sharing_requests").values({ ...r, account_id: accountId, attempts: 0, last_error: null, created_at: now, confirmed_at: null }).execute();
       await enqueue(tx as never, OPTOUT_QUEUE, { id: r.id });
     }
     // Remote followers go; posts written later are not pushed retroactively.
-    if (followers.length) await tx.deleteFrom("follows").where("id", "in", followers.map((f) => f.follow_id)).execute();
+    const ended = [...followers, ...followees].map((f) => f.follow_id);
+    if (ended.length) await tx.deleteFrom("follows").where("id", "in", ended).execute();
     await tx.updateTable("posts").set({ federated_at: null }).where("account_id", "=", accountId).execute();
   });
   weft.signal.notify();

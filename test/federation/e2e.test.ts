@@ -142,6 +142,11 @@ test("turning sharing off deletes everywhere, removes follows, 404s; on again st
   assert.equal(kept.length, 1);
   const uri = `https://a.weft.test/ap/posts/${kept[0].id}`;
   assert.ok(await remotePost("b", uri));
+  // alice follows bob too: that follow is undone with the rest.
+  unwrap(await followRemoteHandle(a, alice.id, "@bob@b.weft.test"));
+  await cluster.drain();
+  const bobFollowers = () => cluster.nodes.b.weft.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", bob.id).execute();
+  assert.equal((await bobFollowers()).length, 1);
 
   unwrap(await a.services.accounts.setFediverseSharing(alice.id, false));
   const wf = await get("a", "/.well-known/webfinger?resource=acct:alice@a.weft.test", "application/jrd+json");
@@ -154,12 +159,13 @@ test("turning sharing off deletes everywhere, removes follows, 404s; on again st
   assert.equal(await remotePost("c", uri), undefined);
   const bFollows = await cluster.nodes.b.weft.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", bob.id).execute();
   assert.equal(bFollows.length, 0);
-  const aFollowers = await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", alice.id).execute();
-  assert.equal(aFollowers.length, 0);
+  const aFollows = await a.db.kysely.selectFrom("follows").selectAll().where((eb) => eb.or([eb("followee_id", "=", alice.id), eb("follower_id", "=", alice.id)])).execute();
+  assert.equal(aFollows.length, 0);
+  assert.equal((await bobFollowers()).length, 0, "Undo(Follow) reached b");
   assert.deepEqual(
     (await sharingTally(a.db, alice.id)).map((t) => ({ ...t })),
     [
-      { server: "b.weft.test", posts: 1, confirmed: 2, pending: 0 },
+      { server: "b.weft.test", posts: 1, confirmed: 3, pending: 0 },
       { server: "c.weft.test", posts: 1, confirmed: 2, pending: 0 },
     ],
   );
