@@ -31,7 +31,14 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
     migrationTableSchema = r.rows[0]?.s ?? undefined;
   }
   const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's introspection scans the tables of every schema; another schema dropped at that
+  // moment (a finished test's cleanup) fails it with 3F000 "schema ... does not exist".
+  // Nothing was applied yet (PostgreSQL migrations are transactional): try again.
+  for (let attempt = 1; error && attempt < 5 && (error as { code?: string }).code === "3F000"; attempt++) {
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
     throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`, { cause: error });
