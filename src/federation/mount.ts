@@ -7,7 +7,8 @@ import { findLocalAccount } from "../db/repositories/accounts.ts";
 import { RemoteService } from "../services/remote.ts";
 import { RemoteInteractionService } from "../services/remote-interactions.ts";
 import { buildFederation } from "./builder.ts";
-import type { FedData } from "./context.ts";
+import { sharedAccount, type FedData } from "./context.ts";
+import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { refuseInboxBody } from "./guard.ts";
@@ -62,9 +63,10 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
         fellThrough = true;
         return new Response("Not found", { status: 404 });
       },
-      onNotAcceptable: () => {
+      onNotAcceptable: async () => {
         fellThrough = true;
-        return new Response("Not acceptable", { status: 406 });
+        // A browser following an ActivityPub id lands on the HTML page instead.
+        return (await htmlRedirect(ctx, path)) ?? new Response("Not acceptable", { status: 406 });
       },
     });
     // Unknown /ap/ paths and unshared objects stay 404; other paths go on to the web UI.
@@ -80,4 +82,17 @@ function hostMeta(origin: string, json: boolean): Response {
   if (json) return Response.json({ links: [{ rel: "lrdd", template }] }, { headers });
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${template}"/>\n</XRD>\n`;
   return new Response(xml, { headers: { ...headers, "content-type": "application/xrd+xml; charset=utf-8" } });
+}
+
+/** /ap/users/<id> -> /@name and /ap/posts/<id> -> /@name/posts/<id>, for shared things only. */
+async function htmlRedirect(ctx: WeftContext, path: string): Promise<Response | null> {
+  const m = /^\/ap\/(users|posts)\/(\d{18})$/.exec(path);
+  if (!m) return null;
+  const db = ctx.db.kysely;
+  const post = m[1] === "posts" ? await db.selectFrom("posts").select(["account_id", "visibility", "local"]).where("id", "=", m[2]).executeTakeFirst() : null;
+  if (m[1] === "posts" && (!post || !Number(post.local) || (post.visibility !== "public" && post.visibility !== "unlisted"))) return null;
+  const account = await sharedAccount(ctx, post ? post.account_id : m[2]);
+  if (!account) return null;
+  const to = post ? postUrl(ctx.config.origin, account.username, m[2]) : profileUrl(ctx.config.origin, account.username);
+  return new Response(null, { status: 302, headers: { location: to } });
 }

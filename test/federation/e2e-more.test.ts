@@ -66,6 +66,17 @@ test("a post with an image goes out with a Document attachment and arrives as re
   assert.equal(m?.description, "a red square");
 });
 
+test("a browser following an ActivityPub id is sent to the HTML page", async () => {
+  const post = unwrap(await cluster.nodes.a.weft.services.posts.create(alice.id, { text: "for browsers" }));
+  const html = { headers: { accept: "text/html" }, redirect: "manual" } as const;
+  const r1 = await fetch(`https://a.weft.test/ap/posts/${post.id}`, html);
+  assert.equal(r1.status, 302);
+  assert.equal(r1.headers.get("location"), `https://a.weft.test/@alice/posts/${post.id}`);
+  const r2 = await fetch(`https://a.weft.test/ap/users/${alice.id}`, html);
+  assert.equal(r2.headers.get("location"), "https://a.weft.test/@alice");
+  await cluster.drain();
+});
+
 test("a profile edit sends Update(Person)", async () => {
   unwrap(await cluster.nodes.a.weft.services.accounts.updateProfile(alice.id, { displayName: "Alice A.", bio: "new bio" }));
   await cluster.drain();
@@ -78,9 +89,9 @@ test("collections: outbox is paged, followers counted, featured empty", async ()
   for (let i = 0; i < 3; i++) unwrap(await cluster.nodes.a.weft.services.posts.create(alice.id, { text: `post ${i}` }));
   const outbox = await (await ap("a", `/ap/users/${alice.id}/outbox`)).json();
   assert.equal(outbox.type, "OrderedCollection");
-  assert.equal(outbox.totalItems, 5);
+  assert.equal(outbox.totalItems, 6);
   const page = await (await fetch(outbox.first, { headers: { accept: "application/activity+json" } })).json();
-  assert.equal(page.orderedItems.length, 5);
+  assert.equal(page.orderedItems.length, 6);
   assert.equal(page.orderedItems[0].type, "Create");
   const followers = await (await ap("a", `/ap/users/${alice.id}/followers`)).json();
   assert.equal(followers.totalItems, 1);
