@@ -9,6 +9,7 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import type { Post } from "../../src/domain/post.ts";
 import type { Weft } from "../../src/app.ts";
+import { followRemoteHandle } from "../../src/federation/lookup.ts";
 
 const CTX = "https://www.w3.org/ns/activitystreams";
 const LITEPUB = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", { litepub: "http://litepub.social/ns#", EmojiReact: "litepub:EmojiReact" }];
@@ -100,6 +101,30 @@ test("Block is stored; Flag becomes a report", async () => {
   assert.equal(report.target_account_id, alice.id);
   assert.deepEqual(JSON.parse(report.post_ids_json), [post.id]);
   assert.equal(report.comment, "spam?");
+});
+
+test("a followed account's Announce of another server's post: fetched from its origin, stored as a repost", async () => {
+  const r = unwrap(await followRemoteHandle(weft, alice.id, "@kim@mk.weft.test"));
+  await cluster.drain();
+  const follow = mk.received.find((x) => x.body?.type === "Follow" && x.body.actor === `https://a.weft.test/ap/users/${alice.id}`)!;
+  await mk.post(inbox, "kim", { "@context": CTX, id: id(mk), type: "Accept", actor: mk.actorUri("kim"), object: follow.body.id });
+  await cluster.drain();
+  const original = { "@context": CTX, id: `${other.origin}/notes/boosted`, type: "Note", attributedTo: other.actorUri("lain"), content: "<p>the real text</p>", to: [PUBLIC] };
+  other.serve("/notes/boosted", original);
+  // The Announce embeds a forged copy; only what the origin serves counts.
+  const announceId = id(mk);
+  await mk.post(inbox, "kim", { "@context": CTX, id: announceId, type: "Announce", actor: mk.actorUri("kim"), object: { ...original, content: "<p>forged</p>" }, to: [PUBLIC] });
+  await cluster.drain();
+  const stored = await weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", original.id).executeTakeFirstOrThrow();
+  assert.equal(stored.html, "<p>the real text</p>");
+  const repost = await weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", announceId).executeTakeFirstOrThrow();
+  assert.equal(repost.repost_of_id, stored.id);
+  assert.equal(repost.account_id, r.account.id);
+  // An Announce by an account nobody here follows is not stored.
+  other.serve("/notes/unsolicited", { ...original, id: `${other.origin}/notes/unsolicited` });
+  await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Announce", actor: other.actorUri("lain"), object: `${other.origin}/notes/unsolicited`, to: [PUBLIC] });
+  await cluster.drain();
+  assert.equal(await weft.db.kysely.selectFrom("posts").select("id").where("uri", "=", `${other.origin}/notes/unsolicited`).executeTakeFirst(), undefined);
 });
 
 test("Delete of an actor by itself removes the account and its posts", async () => {
