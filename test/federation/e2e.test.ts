@@ -45,6 +45,12 @@ test("WebFinger, actor, NodeInfo and host-meta over https", async () => {
   const jrd = await wf.json();
   const self = jrd.links.find((l: { rel: string }) => l.rel === "self");
   assert.equal(self.href, `https://a.weft.test/ap/users/${alice.id}`);
+  // By actor URL and by profile URL too (Mastodon's search sends the latter).
+  for (const resource of [self.href, "https://a.weft.test/@alice"]) {
+    const r = await get("a", `/.well-known/webfinger?resource=${encodeURIComponent(resource)}`, "application/jrd+json");
+    assert.equal(r.status, 200, resource);
+    assert.ok((await r.json()).links.some((l: { rel: string; href: string }) => l.rel === "self" && l.href === self.href));
+  }
   const actor = await (await get("a", `/ap/users/${alice.id}`)).json();
   assert.equal(actor.type, "Person");
   assert.equal(actor.preferredUsername, "alice");
