@@ -55,6 +55,22 @@ test("upload with alt text, attach to a post, read it back", async () => {
   assert.match(edit.content, /now with words/);
 });
 
+test("update_credentials takes avatar and header files", async () => {
+  const client = createRestAPIClient({ url: server.url, accessToken: token });
+  const square = await sharp({ create: { width: 600, height: 300, channels: 3, background: "#36c" } }).jpeg().toBuffer();
+  const me = await client.v1.accounts.updateCredentials({ avatar: new Blob([new Uint8Array(square)], { type: "image/jpeg" }), header: new Blob([new Uint8Array(png)], { type: "image/png" }) });
+  assert.ok(me.avatar.startsWith(`${server.url}/media/`), me.avatar);
+  assert.ok(me.header.startsWith(`${server.url}/media/`), me.header);
+  const avatar = await fetch(me.avatar);
+  assert.equal(avatar.status, 200);
+  const meta = await sharp(Buffer.from(await avatar.arrayBuffer())).metadata();
+  assert.equal(meta.width, meta.height); // cropped square
+  const bad = new FormData();
+  bad.set("avatar", new Blob(["not an image"], { type: "image/png" }), "a.png");
+  const r = await fetch(`${server.url}/api/v1/accounts/update_credentials`, { method: "PATCH", headers: bearer(token), body: bad });
+  assert.equal(r.status, 422);
+});
+
 test("v1 upload, refusals, and delete of an unattached upload", async () => {
   const form = new FormData();
   form.set("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "red.png");

@@ -8,8 +8,9 @@ import { findAccountByHandle, findAccountById } from "../../../db/repositories/a
 import { followList } from "../../../db/views/profiles.ts";
 import { relationship } from "../../../db/views/relations.ts";
 import { searchAccounts } from "../../../db/views/timelines.ts";
+import { attachmentUrls } from "../../../media/urls.ts";
 import { optionalUser, requireUser, type ApiEnv, type ApiContext } from "../auth.ts";
-import { bool, list, must, notFound, pageParams, setLinkHeader, str } from "../http.ts";
+import { ApiError, bool, list, must, notFound, pageParams, setLinkHeader, str } from "../http.ts";
 import { loadStats, renderAccounts, renderAccount } from "../render.ts";
 import { accountToCredentialAccount, NO_STATS } from "../serializers/account.ts";
 import { relationshipToMastodon } from "../serializers/relationship.ts";
@@ -43,8 +44,17 @@ export function mountAccounts(api: Hono<ApiEnv>, ctx: WeftContext): void {
     const displayName = str(p, "display_name");
     const note = str(p, "note");
     const locked = bool(p, "locked");
-    if (displayName !== undefined || note !== undefined || locked !== undefined) {
-      must(await ctx.services.accounts.updateProfile(me.id, { displayName, bio: note, isPrivate: locked }));
+    // Pictures come as multipart files; they go through the media pipeline (cropped, stripped).
+    const pictures: { avatarUrl?: string; headerUrl?: string } = {};
+    for (const [field, purpose, key] of [["avatar", "avatar", "avatarUrl"], ["header", "header", "headerUrl"]] as const) {
+      const file = p[field];
+      if (!(file instanceof File)) continue;
+      if (file.size > ctx.services.media.limits.maxImageBytes) throw new ApiError(422, `Validation failed: ${field} is too large`);
+      const media = must(await ctx.services.media.upload(me.id, new Uint8Array(await file.arrayBuffer()), { purpose, filename: file.name, declaredType: file.type }));
+      pictures[key] = attachmentUrls(ctx, media).url;
+    }
+    if (displayName !== undefined || note !== undefined || locked !== undefined || pictures.avatarUrl || pictures.headerUrl) {
+      must(await ctx.services.accounts.updateProfile(me.id, { displayName, bio: note, isPrivate: locked, ...pictures }));
     }
     // Weft's extension: fediverse sharing on or off, with the same rules as the settings page.
     const sharing = bool(p, "fediverse_sharing");
