@@ -134,4 +134,22 @@ test("raw socket: token in the query, protocol echoed, bad tokens refused, delet
   assert.equal(del.payload, s.id);
   assert.ok(!messages.some((m) => m.event === "update" && JSON.parse(m.payload).id === hidden.id));
   ws.close();
+
+  // The user stream follows the home timeline's rule: alice's reply to someone bob does not
+  // follow stays out; her next plain post comes through first.
+  const cyd = await user(weft, "cyd");
+  const cydPost = await createRestAPIClient({ url, accessToken: await createToken(weft.db, cyd.id) }).v1.statuses.create({ status: "cyd speaks" });
+  const home = new WebSocket(`${wsUrl}/api/v1/streaming?stream=user`, [bobToken]);
+  const homeEvents: { event: string; payload: string }[] = [];
+  home.addEventListener("message", (e) => homeEvents.push(JSON.parse(String(e.data))));
+  await new Promise((r) => home.addEventListener("open", r));
+  await subscribed(1);
+  const aside = await alice.v1.statuses.create({ status: "replying to cyd", inReplyToId: cydPost.id });
+  const plain = await alice.v1.statuses.create({ status: "for everyone" });
+  const end = Date.now() + 5000;
+  while (!homeEvents.some((m) => m.event === "update") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const updates = homeEvents.filter((m) => m.event === "update").map((m) => JSON.parse(m.payload).id);
+  assert.equal(updates[0], plain.id);
+  assert.ok(!updates.includes(aside.id));
+  home.close();
 });

@@ -70,7 +70,12 @@ export class StreamingHub {
     const me = conn.account?.id ?? null;
     for (const key of conn.subs) {
       if (key === "user" && me) {
-        if (post.accountId === me || (await isFollowing(this.#ctx.db.kysely, me, post.accountId))) keys.push(key);
+        // The home timeline's rule (followingFeed): my posts and my followees', and replies
+        // only when they answer me or someone I follow.
+        const db = this.#ctx.db.kysely;
+        const mine = post.accountId === me || (await isFollowing(db, me, post.accountId));
+        const to = post.inReplyToAccountId;
+        if (mine && (!to || to === me || (await isFollowing(db, me, to)))) keys.push(key);
       } else if (key.startsWith("public") && post.visibility === "public" && !post.repostOfId) {
         if (key === "public" || (key === "public:local" && post.local) || (key === "public:remote" && !post.local)) keys.push(key);
       } else if (key.startsWith("hashtag:") && post.visibility === "public" && !post.repostOfId) {
