@@ -2,7 +2,7 @@
 // same machine. Writes bench/results.json and prints a table. See bench/README.md.
 //
 //   node bench/run.ts [--quick] [--only=timelines,viral,memory] [--db=sqlite|postgres]
-//                     [--out=file.json] [--profile] [--markdown]
+//                     [--out=file.json] [--profile] [--markdown] [--match=<url name>]
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     out: { type: "string", default: path.join(ROOT, "bench", "results.json") },
     profile: { type: "boolean", default: false },
     markdown: { type: "boolean", default: false },
+    match: { type: "string" },
   },
   strict: true,
 });
@@ -47,7 +48,7 @@ const size = SIZES[mode];
 const started = performance.now();
 const log = (msg: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
 const results: BenchResult[] = [];
-const base: WorkloadContext = { quick, log, add: (r) => results.push(r) };
+const base: WorkloadContext = { quick, log, add: (r) => results.push(r), match: values.match };
 const seedSeconds: Record<string, number> = {};
 const scratchDir = tempDir("scratch");
 const profileDir = path.join(ROOT, "bench", "profiles");

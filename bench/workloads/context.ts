@@ -12,6 +12,8 @@ export interface Durations {
 
 export interface WorkloadContext {
   quick: boolean;
+  /** Only the URLs/pages whose name contains this (for profiling one of them). */
+  match?: string;
   log(msg: string): void;
   add(r: BenchResult): void;
 }

@@ -56,7 +56,7 @@ function checkAllOk(name: string, r: LoadResult): void {
 }
 
 export async function viral(ctx: SiteContext): Promise<void> {
-  const urls = await viralUrls(ctx);
+  const urls = (await viralUrls(ctx)).filter((u) => !ctx.match || u.name.includes(ctx.match));
   const concurrency = ctx.quick ? 16 : 64;
   const d = ctx.quick ? { warmupMs: 200, measureMs: 1000, slices: 1 } : { warmupMs: 1000, measureMs: 10_000, slices: 4 };
   const recorded: Record<string, RecordedResponse> = {};
