@@ -2,7 +2,6 @@
 // streams on one socket) and the query-string token megalodon uses.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createRestAPIClient, createStreamingAPIClient } from "masto";
