@@ -10,6 +10,11 @@ export const PAGES = {
   post: (username: string, postId: string) => `/@${username}/posts/${postId}`,
 } as const;
 
+/** The Mastodon-compatible client API. */
+export const API = {
+  homeTimeline: () => "/api/v1/timelines/home",
+} as const;
+
 /** ActivityPub and WebFinger URLs (src/federation/uris.ts). */
 export const FEDERATION = {
   webfinger: (username: string, host: string) => `/.well-known/webfinger?resource=${encodeURIComponent(`acct:${username}@${host}`)}`,

@@ -1,4 +1,5 @@
-// Workload 4, timelines: the Following feed page (GET / logged in) at full size: 1,000,000
+// Workload 4, timelines: the Following feed page (GET / logged in) and the client API's
+// home timeline (GET /api/v1/timelines/home with a bearer token) at full size: 1,000,000
 // posts, 10,000 accounts, 1,000 follows each. Latency is measured one request at a time
 // (concurrency 1), rotating over several logged-in viewers, so p50/p99 are what one reader
 // waits for on an otherwise idle server.
@@ -13,7 +14,8 @@ import { mergeLoads, runLoad, timeCalls } from "../lib/load.ts";
 import { summarize } from "../lib/stats.ts";
 import { result } from "../lib/results.ts";
 import { sampleRss } from "../lib/procs.ts";
-import { PAGES, sessionCookie } from "../lib/site.ts";
+import { API, PAGES, sessionCookie } from "../lib/site.ts";
+import { createToken } from "../../src/api/mastodon/tokens.ts";
 import type { SiteContext } from "./context.ts";
 
 const P99_TARGET_MS = 20;
@@ -27,12 +29,18 @@ interface TimelinePage {
   direct: (ctx: SiteContext, accountId: string) => Promise<unknown>;
 }
 
-// Adding the API home timeline later is one more entry here (bearer token auth).
+// Both read the same view; the API serializes Mastodon JSON where the page renders HTML.
 const PAGES_UNDER_TEST: TimelinePage[] = [
   {
     name: "following page",
     path: PAGES.following,
     auth: async (ctx, id) => ({ cookie: await sessionCookie(ctx.db, id) }),
+    direct: (ctx, id) => followingFeed(ctx.db.kysely, id, {}),
+  },
+  {
+    name: "API home timeline",
+    path: API.homeTimeline,
+    auth: async (ctx, id) => ({ authorization: `Bearer ${await createToken(ctx.db, id, "read")}` }),
     direct: (ctx, id) => followingFeed(ctx.db.kysely, id, {}),
   },
 ];

@@ -48,9 +48,11 @@ test("npm run bench -- --quick measures every workload beside its ceiling", { ti
       "memory-start / start to first 200 on /health",
       "memory-start / RSS idle after start",
       ...dialects.flatMap((d) => [
-        `timelines / following page p50 (${d})`,
-        `timelines / following page p99 (${d})`,
-        `timelines / server peak RSS, following page (${d})`,
+        ...["following page", "API home timeline"].flatMap((p) => [
+          `timelines / ${p} p50 (${d})`,
+          `timelines / ${p} p99 (${d})`,
+          `timelines / server peak RSS, ${p} (${d})`,
+        ]),
         ...["profile page", "post page", "WebFinger", "actor", "Note"].flatMap((u) => [
           `viral-read-burst / ${u} requests/s (${d})`,
           `viral-read-burst / ${u} p99 (${d})`,
