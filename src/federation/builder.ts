@@ -20,7 +20,7 @@ import { onUpdate } from "./inbox/update.ts";
 import { WeftKvStore } from "./kv.ts";
 import { WeftMessageQueue } from "./queue.ts";
 import { Temporal } from "./temporal.ts";
-import { PATHS } from "./uris.ts";
+import { INSTANCE_ACTOR, PATHS } from "./uris.ts";
 
 export async function buildFederation(weft: WeftContext): Promise<Federation<FedData>> {
   const builder = createFederationBuilder<FedData>();
@@ -44,6 +44,9 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     .on(Undo, onUndo)
     .on(Block, onBlock)
     .on(Flag, onFlag)
+    // Fetches made while handling the shared inbox (keys, actors, objects) are signed by
+    // the instance actor: secure-mode servers refuse unsigned GETs (FEDERATION-NOTES).
+    .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
     .onError((_ctx, error) => {
       log.warn("inbox listener failed: {error}", { error: String(error) });
     });

@@ -52,3 +52,21 @@ export async function actorKeyPairs(db: Db, accountId: string): Promise<ActorKey
   }
   return out;
 }
+
+const INSTANCE_KEY = JSON.stringify(["weft", "instance-actor-key"]);
+
+/**
+ * The instance actor's RSA key, kept in `kv` (it belongs to no account): it signs Weft's
+ * own GETs, which Threads, GoToSocial and Mastodon in secure mode require.
+ */
+export async function instanceKeyPairs(db: Db): Promise<ActorKeyPair[]> {
+  const k = db.kysely;
+  let row = await k.selectFrom("kv").select("value").where("key", "=", INSTANCE_KEY).executeTakeFirst();
+  if (!row) {
+    const fresh = await generate("rsa");
+    await k.insertInto("kv").values({ key: INSTANCE_KEY, value: JSON.stringify(fresh), expires_at: null }).onConflict((oc) => oc.column("key").doNothing()).execute();
+    row = await k.selectFrom("kv").select("value").where("key", "=", INSTANCE_KEY).executeTakeFirstOrThrow();
+  }
+  const { publicJwk, privateJwk } = JSON.parse(row.value) as { publicJwk: JsonWebKey; privateJwk: JsonWebKey };
+  return [await importPair("rsa", publicJwk, privateJwk)];
+}

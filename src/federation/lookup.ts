@@ -11,6 +11,7 @@ import { findAccountById } from "../db/repositories/accounts.ts";
 import type { FollowState } from "../services/follows.ts";
 import type { FedData } from "./context.ts";
 import { asActorToAccountFields } from "./mappers/as-to-domain.ts";
+import { INSTANCE_ACTOR } from "./uris.ts";
 
 // The handle grammar is strict: `user@mastodon.so/cial` is refused, not normalized
 // (SECURITY-CASES 37, CVE-2023-42451).
@@ -25,7 +26,8 @@ export function wireRemoteMentions(weft: WeftContext, federation: Federation<Fed
   weft.services.text.resolveRemote = async (username, domain) => {
     if (!parseHandle(`${username}@${domain}`)) return null;
     const ctx = federation.createContext(new URL(weft.config.origin), data);
-    const object = await ctx.lookupObject(`acct:${username}@${domain}`).catch(() => null);
+    const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+    const object = await ctx.lookupObject(`acct:${username}@${domain}`, { documentLoader }).catch(() => null);
     if (!object || !isActor(object) || !object.id) return null;
     // The actor must live on the domain that was asked (SECURITY-CASES 35, 36).
     if (object.id.host.toLowerCase() !== domain.toLowerCase()) return null;

@@ -15,6 +15,9 @@ export const PATHS = {
   announce: "/ap/reposts/{id}",
 } as const;
 
+/** The instance actor's identifier: not an account id, so no account can collide with it. */
+export const INSTANCE_ACTOR = "instance";
+
 export function actorUri(origin: string, accountId: string): string {
   return `${origin}/ap/users/${accountId}`;
 }

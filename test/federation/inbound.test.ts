@@ -19,6 +19,7 @@ let cluster: Cluster;
 let weft: Weft;
 let mk: FakeRemote;
 let other: FakeRemote;
+let sec: FakeRemote;
 let alice: Account;
 let post: Post;
 let n = 0;
@@ -31,7 +32,9 @@ const counts = async () => weft.db.kysely.selectFrom("posts").select(["likes_cou
 before(async () => {
   mk = await createFakeRemote("mk");
   other = await createFakeRemote("other");
-  cluster = await startFederatedCluster(["a"], { remotes: { mk: (r) => mk.handler(r), other: (r) => other.handler(r) } });
+  sec = await createFakeRemote("sec");
+  sec.requireSignedGets = true;
+  cluster = await startFederatedCluster(["a"], { remotes: { mk: (r) => mk.handler(r), other: (r) => other.handler(r), sec: (r) => sec.handler(r) } });
   weft = cluster.nodes.a.weft;
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
@@ -125,6 +128,22 @@ test("a followed account's Announce of another server's post: fetched from its o
   await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Announce", actor: other.actorUri("lain"), object: `${other.origin}/notes/unsolicited`, to: [PUBLIC] });
   await cluster.drain();
   assert.equal(await weft.db.kysely.selectFrom("posts").select("id").where("uri", "=", `${other.origin}/notes/unsolicited`).executeTakeFirst(), undefined);
+});
+
+test("a server in secure mode: Weft's fetches are signed by its instance actor", async () => {
+  const note = { id: `${sec.origin}/notes/${++n}`, type: "Note", attributedTo: sec.actorUri("sam"), content: "<p>from a secure server</p>", to: [PUBLIC] };
+  assert.equal((await sec.post(inbox, "sam", { "@context": CTX, id: id(sec), type: "Create", actor: sec.actorUri("sam"), object: note })).status, 202);
+  await cluster.drain();
+  assert.ok(await weft.db.kysely.selectFrom("posts").select("id").where("uri", "=", note.id).executeTakeFirst(), "stored: the key fetch was signed");
+  const found = unwrap(await followRemoteHandle(weft, alice.id, "@sam@sec.weft.test"));
+  assert.equal(found.account.uri, sec.actorUri("sam"));
+  assert.equal(sec.gets.unsigned, 0);
+  assert.ok(sec.gets.signed >= 1);
+  // The signing key belongs to the instance actor, an Application that Weft serves.
+  const app = await (await fetch("https://a.weft.test/ap/users/instance", { headers: { accept: "application/activity+json" } })).json();
+  assert.equal(app.type, "Application");
+  assert.match(app.publicKey.publicKeyPem, /BEGIN PUBLIC KEY/);
+  await cluster.drain();
 });
 
 test("Delete of an actor by itself removes the account and its posts", async () => {

@@ -1,16 +1,30 @@
 // The actor (Person), its keys and the WebFinger handle mapping. A local account that is
 // not shared (sharing off, private, suspended, or federation off) answers 404 everywhere.
 import type { FederationBuilder } from "@fedify/fedify";
+import { Application, Endpoints } from "@fedify/vocab";
 import { findLocalAccount } from "../../db/repositories/accounts.ts";
 import { isShared } from "../../domain/fediverse.ts";
-import { actorKeyPairs } from "../keys.ts";
+import { actorKeyPairs, instanceKeyPairs } from "../keys.ts";
 import { accountToAsPerson } from "../mappers/domain-to-as.ts";
 import { sharedAccount, type FedData } from "../context.ts";
-import { PATHS } from "../uris.ts";
+import { INSTANCE_ACTOR, PATHS } from "../uris.ts";
 
 export function registerActor(builder: FederationBuilder<FedData>): void {
   builder
     .setActorDispatcher(PATHS.actor, async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) {
+        // The site itself: signs Weft's fetches; follows nobody and is followed by nobody.
+        const [key] = await ctx.getActorKeyPairs(identifier);
+        return new Application({
+          id: ctx.getActorUri(identifier),
+          preferredUsername: new URL(ctx.origin).host,
+          name: ctx.data.weft.config.siteName,
+          inbox: ctx.getInboxUri(identifier),
+          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+          manuallyApprovesFollowers: true,
+          publicKey: key?.cryptographicKey,
+        });
+      }
       const account = await sharedAccount(ctx.data.weft, identifier);
       if (!account) return null;
       const keys = await ctx.getActorKeyPairs(identifier);
@@ -20,6 +34,7 @@ export function registerActor(builder: FederationBuilder<FedData>): void {
       });
     })
     .setKeyPairsDispatcher(async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return (await instanceKeyPairs(ctx.data.weft.db)).map((k) => ({ privateKey: k.privateKey, publicKey: k.publicKey }));
       const account = await sharedAccount(ctx.data.weft, identifier);
       if (!account) return [];
       return (await actorKeyPairs(ctx.data.weft.db, account.id)).map((k) => ({ privateKey: k.privateKey, publicKey: k.publicKey }));

@@ -15,6 +15,10 @@ export interface FakeRemote {
   received: { path: string; body: any }[];
   /** The status inbox POSTs get (202 unless a test makes the server fail). */
   inboxStatus: number;
+  /** Secure mode (GoToSocial, Threads, Mastodon's AUTHORIZED_FETCH): unsigned GETs of documents get 401. */
+  requireSignedGets: boolean;
+  /** GETs of documents: how many came signed and unsigned. */
+  gets: { signed: number; unsigned: number };
   /** Serves a JSON-LD document at `path`. */
   serve(path: string, doc: unknown): void;
   /** A signed POST of `activity` (an object, or JSON text) to `inbox`, as `name`; `tamper` changes the body after signing. */
@@ -50,6 +54,8 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
     actorUri,
     received: [],
     inboxStatus: 202,
+    requireSignedGets: false,
+    gets: { signed: 0, unsigned: 0 },
     serve(path, doc) {
       docs.set(path, doc);
     },
@@ -68,6 +74,9 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
           { headers: { "content-type": "application/jrd+json" } },
         );
       }
+      const signed = req.headers.has("signature") || req.headers.has("signature-input");
+      remote.gets[signed ? "signed" : "unsigned"]++;
+      if (remote.requireSignedGets && !signed) return new Response("signature required", { status: 401 });
       const m = /^\/users\/([a-z0-9_]+)$/.exec(url.pathname);
       if (m) return Response.json(actorDoc(m[1]), { headers: { "content-type": "application/activity+json" } });
       const doc = docs.get(url.pathname);
