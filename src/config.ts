@@ -29,6 +29,12 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Client API requests per token (or address) per 5 minutes; 0 turns the limit off (WEFT_API_RATE_LIMIT). */
   readonly apiRateLimit: number;
+  /**
+   * Behind a reverse proxy (WEFT_TRUST_PROXY): the client address for rate limits is the
+   * last hop of X-Forwarded-For, the one our proxy appended. Off by default: anyone can send
+   * that header, so trusting it without a proxy lets a client pick its own address.
+   */
+  readonly trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +137,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     secretKey,
     redisUrl,
     apiRateLimit,
+    trustProxy: parseBool(env, "WEFT_TRUST_PROXY", false, problems),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
