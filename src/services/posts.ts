@@ -282,8 +282,14 @@ export class PostService {
     if (post.repostOfId) {
       await tx.updateTable("posts").set({ reposts_count: sql`reposts_count - 1` }).where("id", "=", post.repostOfId).where("reposts_count", ">", 0).execute();
     }
-    // Replies stay (their parent shows as deleted); reposts of it go with it.
-    await tx.updateTable("posts").set({ in_reply_to_id: null, in_reply_to_uri: post.uri }).where("in_reply_to_id", "=", post.id).execute();
+    // Replies stay (their parent shows as deleted); reposts of it go with it. A local post
+    // has no stored uri: its canonical URL keeps the replies marked as replies.
+    let parentUri = post.uri;
+    if (!parentUri) {
+      const author = await findAccountById(tx, post.accountId);
+      parentUri = `${this.#deps.config.origin}/@${author?.username ?? "deleted"}/posts/${post.id}`;
+    }
+    await tx.updateTable("posts").set({ in_reply_to_id: null, in_reply_to_uri: parentUri }).where("in_reply_to_id", "=", post.id).execute();
     await tx.updateTable("posts").set({ quote_of_id: null }).where("quote_of_id", "=", post.id).execute();
     await tx.deleteFrom("posts").where("repost_of_id", "=", post.id).execute();
     await tx.deleteFrom("posts").where("id", "=", post.id).execute();
