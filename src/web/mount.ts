@@ -1,6 +1,6 @@
 // Mounts the server-rendered web UI on the app: the session and CSRF middleware, the
 // stylesheet, and the routes. Paths owned by the API, OAuth and federation are left alone.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { WeftContext } from "../app.ts";
 import { unreadCount } from "../db/views/notifications.ts";
@@ -8,11 +8,13 @@ import { csrfMiddleware } from "./auth/csrf.ts";
 import { currentSession } from "./auth/session.ts";
 import type { WebEnv } from "./env.ts";
 import { errorPage } from "./layout.ts";
+import { FORM_LIMIT, uploadBodyLimits } from "./uploads.ts";
 import { mountStatic } from "./static.ts";
 import { activityRoutes } from "./routes/activity.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { fediverseRoutes } from "./routes/fediverse.ts";
 import { homeRoutes } from "./routes/home.ts";
+import { composeRoutes } from "./routes/compose.ts";
 import { postActionRoutes } from "./routes/post-actions.ts";
 import { postRoutes } from "./routes/posts.ts";
 import { profileRoutes } from "./routes/profile.ts";
@@ -22,7 +24,7 @@ import { settingsRoutes } from "./routes/settings.ts";
 /** Prefixes that belong to other parts of Weft: no web session, no CSRF check, no HTML 404. */
 const NOT_WEB = /^\/(api|oauth|\.well-known|nodeinfo|ap|inbox|health|static|media)(\/|$)/;
 
-const CSP = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; img-src 'self' https: data: blob:; media-src 'self' blob:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function mountWeb(app: Hono, ctx: WeftContext): void {
   const web = new Hono<WebEnv>();
@@ -31,6 +33,7 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   web.use("*", async (c, next) => {
     if (NOT_WEB.test(c.req.path)) return next();
     c.set("siteName", ctx.config.siteName);
+    c.set("urls", ctx);
     const s = await currentSession(ctx, c);
     c.set("viewer", s?.account ?? null);
     c.set("sessionId", s?.sessionId ?? null);
@@ -43,8 +46,15 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
     await next();
   });
   // Forms are small (a post is 500 characters): refuse big bodies before parsing them.
-  const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large", 413) });
-  web.use("*", (c, next) => (c.req.method === "POST" && !NOT_WEB.test(c.req.path) ? limit(c, next) : next()));
+  // The upload forms get their own limit, the media limits plus room for the text fields.
+  const tooLarge = (c: Context) => c.text("Request too large", 413);
+  const limit = bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge });
+  const uploadLimits = new Map(Object.entries(uploadBodyLimits(ctx.services.media.limits)).map(([path, maxSize]) => [path, bodyLimit({ maxSize, onError: tooLarge })]));
+  web.use("*", (c, next) => {
+    if (c.req.method !== "POST" || NOT_WEB.test(c.req.path)) return next();
+    const multipart = (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+    return ((multipart && uploadLimits.get(c.req.path)) || limit)(c, next);
+  });
   const csrf = csrfMiddleware(ctx);
   web.use("*", (c, next) => (NOT_WEB.test(c.req.path) ? next() : csrf(c, next)));
 
@@ -54,6 +64,7 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   fediverseRoutes(web, ctx);
   activityRoutes(web, ctx);
   searchRoutes(web, ctx);
+  composeRoutes(web, ctx);
   postRoutes(web, ctx);
   postActionRoutes(web, ctx);
   profileRoutes(web, ctx);

@@ -9,6 +9,8 @@ export interface Limit {
 }
 
 export const LOGIN_LIMIT: Limit = { max: 5, windowMs: 5 * 60_000 };
+/** New accounts per client address: enough for a family or an office behind one NAT. */
+export const SIGNUP_LIMIT: Limit = { max: 10, windowMs: 3600_000 };
 
 /** Milliseconds until the window resets when `key` is over its limit, else 0. */
 export async function limitedFor(ctx: WeftContext, key: string, limit: Limit): Promise<number> {

@@ -86,6 +86,41 @@ article.post.depth-1,article.post.depth-2,article.post.depth-3{border-left:3px s
 .search-form{display:flex;gap:8px;align-items:flex-end}
 .search-form div{flex:1}
 .history article.post{background:#fff}
+.post-head{align-items:center}
+.avatar{display:inline-block;flex:none;border-radius:50%;object-fit:cover;background:#e2e2e2}
+.avatar.s40{width:40px;height:40px}.avatar.s96{width:96px;height:96px}
+.avatar.placeholder{display:inline-flex;align-items:center;justify-content:center;color:#1a1a1a;font-weight:700;background:#dfe6f2}
+.avatar.placeholder.s96{font-size:2.5rem}
+.avatar-link{text-decoration:none;margin-right:4px}
+.visibility{font-size:.8rem;color:#555;border:1px solid #8a8a8a;border-radius:999px;padding:0 8px}
+.media-grid{list-style:none;margin:10px 0 0;padding:0;display:grid;gap:4px;grid-template-columns:1fr 1fr}
+.media-grid.n1{grid-template-columns:1fr}
+.media-grid li{position:relative;margin:0}
+.media-grid img,.media-grid video{display:block;width:100%;height:auto;max-height:560px;object-fit:cover;border-radius:8px;background:#eee}
+.media-grid.n1 img{object-fit:contain}
+.media-grid .full-size{display:block}
+.alt{position:absolute;left:6px;bottom:6px;max-width:calc(100% - 12px)}
+.alt summary{list-style:none;cursor:pointer;background:#1a1a1a;color:#fff;font-size:.75rem;font-weight:700;border-radius:4px;padding:1px 6px;display:inline-block}
+.alt summary::-webkit-details-marker{display:none}
+.alt abbr{text-decoration:none}
+.alt p{background:#fff;color:#1a1a1a;border:1px solid #8a8a8a;border-radius:6px;padding:6px 8px;margin:4px 0 0;font-size:.875rem}
+details.cw>summary,details.sensitive>summary{cursor:pointer;font-weight:600;padding:6px 10px;background:#f3f3f3;border-radius:8px}
+details.sensitive{margin-top:10px}
+details.cw[open]>summary,details.sensitive[open]>summary{margin-bottom:8px}
+.cw-label{color:#555;font-weight:400}
+.composer-options{display:flex;flex-wrap:wrap;gap:0 12px}
+.composer-options>div{flex:1 1 200px}
+input[type=file]{font:inherit;max-width:100%}
+.pending-media{list-style:none;margin:12px 0 0;padding:0}
+.pending-media li,.previews .preview{display:flex;gap:10px;align-items:flex-start;margin:0 0 10px}
+.pending-media img,.pending-media video,.previews img,.previews video{width:96px;height:96px;object-fit:cover;border-radius:8px;flex:none;background:#eee}
+.pending-media li>div,.previews .preview>div{flex:1}
+.pending-media label,.previews label{margin-top:0}
+.alt-reminder{color:#7a4a00;background:#fff6e0;border:1px solid #e8cf8f;padding:8px 10px;border-radius:8px;margin:12px 0 0}
+.profile-header{display:block;width:100%;height:auto;border-radius:12px;margin-bottom:-40px;background:#eee}
+.profile-avatar{position:relative}
+.profile-avatar .avatar{border:3px solid #fff}
+.header-preview{border-radius:8px;height:auto;max-width:100%}
 @media (max-width:420px){main{padding:12px}header.site{padding:10px 12px}header.site ul{gap:2px 11px;font-size:.95rem}.actions button,.actions a{padding:3px 10px}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 `;

@@ -10,8 +10,11 @@ export interface Page {
 export class Client {
   readonly base: string;
   readonly jar = new Map<string, string>();
-  constructor(base: string) {
+  /** Sent with every request (e.g. X-Forwarded-For behind a pretend proxy). */
+  readonly headers: Record<string, string>;
+  constructor(base: string, opts: { headers?: Record<string, string> } = {}) {
     this.base = base;
+    this.headers = opts.headers ?? {};
   }
 
   #store(res: Response): void {
@@ -28,6 +31,7 @@ export class Client {
 
   async fetch(path: string, init: RequestInit = {}): Promise<Page> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
     if (this.jar.size) headers.set("cookie", [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "));
     const res = await fetch(new URL(path, this.base), { ...init, headers, redirect: "manual" });
     this.#store(res);
@@ -61,6 +65,15 @@ export class Client {
     const csrf = opts.csrf === undefined ? await this.token() : opts.csrf;
     if (csrf !== null) body.set("_csrf", csrf);
     return this.fetch(path, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+  }
+
+  /** POSTs a multipart form (files as [name, bytes, filename, type]); `_csrf` filled in. */
+  async postMultipart(path: string, fields: Record<string, string>, files: [string, Uint8Array, string, string][] = []): Promise<Page> {
+    const form = new FormData();
+    form.set("_csrf", await this.token());
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    for (const [name, bytes, filename, type] of files) form.append(name, new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), filename);
+    return this.fetch(path, { method: "POST", body: form });
   }
 
   async signup(username: string, password = "correct horse battery", displayName = ""): Promise<Page> {

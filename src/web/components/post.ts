@@ -5,6 +5,7 @@ import type { PostView } from "../../db/views/post-views.ts";
 import type { WebContext } from "../env.ts";
 import { csrfInput, type Html } from "../layout.ts";
 import { herePath } from "../redirect.ts";
+import { avatar, attachmentsOf, gallery } from "./media.ts";
 import { longTime, postPath, profilePath, shortTime } from "./paths.ts";
 
 export interface PostCardOptions {
@@ -44,13 +45,17 @@ ${mine || viewer.isAdmin ? html`<li><a class="danger" href="/posts/${p.id}/delet
 </ul>`;
 }
 
-function authorLine(v: PostView): Html {
+const VISIBILITY_LABELS: Record<string, string> = { followers: "Followers only", direct: "Mentioned people only" };
+
+function authorLine(c: WebContext, v: PostView): Html {
   const a = v.author;
   const url = postPath(a, v.post.id);
   return html`<div class="post-head">
+<a class="avatar-link" href="${profilePath(a)}" tabindex="-1" aria-hidden="true">${avatar(c, a)}</a>
 <a class="name" href="${profilePath(a)}">${a.displayName || a.username}</a>
 <span class="handle">${a.domain ? `@${a.username}@${a.domain}` : `@${a.username}`}</span>
 <a class="when" href="${url}"><time datetime="${v.post.createdAt}" title="${longTime(v.post.createdAt)}">${shortTime(v.post.createdAt)}</time></a>
+${VISIBILITY_LABELS[v.post.visibility] ? html`<span class="visibility">${VISIBILITY_LABELS[v.post.visibility]}</span>` : ""}
 </div>`;
 }
 
@@ -69,9 +74,14 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
       : "";
   // post.html comes from services (local text rendered by TextRenderer, remote HTML
   // sanitized by federation on the way in): the only HTML we pass through raw().
+  // A content warning collapses the text and the media; media marked sensitive without a
+  // warning stay hidden behind their own disclosure. Both open only when the reader asks.
+  const media = gallery(c, attachmentsOf(c, p.id));
   const body = p.summary
-    ? html`<details class="post-body"><summary>${p.summary}</summary>${raw(p.html)}</details>`
-    : html`<div class="post-body">${raw(p.html)}</div>`;
+    ? html`<details class="post-body cw"><summary><span class="cw-label">Content warning:</span> ${p.summary}</summary>${raw(p.html)}${media}</details>`
+    : p.sensitive && media
+      ? html`<div class="post-body">${raw(p.html)}</div><details class="sensitive"><summary>Sensitive media: show</summary>${media}</details>`
+      : html`<div class="post-body">${raw(p.html)}</div>${media}`;
   const quote = view.quoteOf ? postCard(c, view.quoteOf, { nested: true }) : p.quoteOfId === null ? "" : "";
   const remoteLink = !p.local && (p.url ?? p.uri)
     ? html` · <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`
@@ -80,7 +90,7 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
     ? html`<p class="edited"><a href="${postPath(view.author, p.id)}/history">Edited</a> <time datetime="${p.editedAt}">${shortTime(p.editedAt)}</time>${remoteLink}</p>`
     : remoteLink ? html`<p class="edited">${remoteLink}</p>` : "";
   return html`<article class="${classes}" id="post-${p.id}" aria-label="Post by ${view.author.displayName || view.author.username}">
-${replyingTo}${authorLine(view)}
+${replyingTo}${authorLine(c, view)}
 ${body}
 ${quote}
 ${edited}

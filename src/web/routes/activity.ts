@@ -3,6 +3,7 @@ import { html } from "hono/html";
 import type { Hono } from "hono";
 import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
+import { loadAttachments } from "../components/media.ts";
 import { listNotifications, markAllRead, type NotificationView } from "../../db/views/notifications.ts";
 import { postPath, profilePath, shortTime } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
@@ -42,6 +43,7 @@ export function activityRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const maxId = c.req.query("max_id");
     const notes = await listNotifications(ctx.db.kysely, viewer.id, { maxId: maxId && /^\d{18}$/.test(maxId) ? maxId : null, limit: 40 });
     const requests = await ctx.services.follows.pendingRequests(viewer.id);
+    await loadAttachments(ctx, c, notes.map((n) => n.post));
     // Seen now: the nav of this very page already shows no badge.
     await markAllRead(ctx.db.kysely, viewer.id);
     c.set("unread", 0);

@@ -1,5 +1,6 @@
-// Sign up, log in, log out. Failed logins are counted per client address and username
-// in the shared rate_limits table and refused with 429 past the limit.
+// Sign up, log in, log out. Failed logins are counted per client address and username,
+// accounts created per client address, in the shared rate_limits table; past the limit
+// the form answers 429.
 import { html } from "hono/html";
 import type { Hono } from "hono";
 import type { WeftContext } from "../../app.ts";
@@ -7,15 +8,9 @@ import { endSession, startSession } from "../auth/session.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
 import { statusFor } from "../http.ts";
 import { csrfInput, messageBox, page } from "../layout.ts";
-import { clear, hit, limitedFor, LOGIN_LIMIT } from "../ratelimit.ts";
+import { clear, hit, limitedFor, LOGIN_LIMIT, SIGNUP_LIMIT } from "../ratelimit.ts";
+import { clientAddress } from "../client-address.ts";
 import { safeReturnTo } from "../redirect.ts";
-
-function clientAddress(c: WebContext): string {
-  // @hono/node-server passes the Node request as env.incoming; tests calling app.fetch
-  // directly have none, and X-Forwarded-For is not trusted (anyone can send it).
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? "unknown";
-}
 
 function loginForm(c: WebContext, o: { username?: string; returnTo?: string; error?: string | null; notice?: string | null }) {
   return page(
@@ -71,7 +66,7 @@ export function authRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const f = await formData(c);
     const username = (f.username ?? "").trim().replace(/^@/, "").slice(0, 100);
     const returnTo = safeReturnTo(ctx, f.return_to);
-    const key = `login:${clientAddress(c)}:${username.toLowerCase()}`;
+    const key = `login:${clientAddress(ctx, c)}:${username.toLowerCase()}`;
     const wait = await limitedFor(ctx, key, LOGIN_LIMIT);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
@@ -102,12 +97,21 @@ export function authRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const f = await formData(c);
     const input = { username: (f.username ?? "").trim(), displayName: f.display_name ?? "" };
     if (ctx.config.registrationMode === "closed") return c.html(signupForm(ctx, c, input), 403);
+    const key = `signup:${clientAddress(ctx, c)}`;
+    const wait = await limitedFor(ctx, key, SIGNUP_LIMIT);
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      c.header("retry-after", String(Math.ceil(wait / 1000)));
+      return c.html(signupForm(ctx, c, { ...input, error: `Too many new accounts from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` }), 429);
+    }
     const r = await ctx.services.accounts.register({
       username: input.username,
       password: f.password ?? "",
       displayName: input.displayName.trim() || undefined,
     });
     if (!r.ok) return c.html(signupForm(ctx, c, { ...input, error: r.message }), statusFor(r.error));
+    // Only created accounts count: typos in a taken name cost nothing.
+    await hit(ctx, key, SIGNUP_LIMIT);
     if (!r.value.approved) {
       return c.html(
         page(c, { title: "Almost there" }, html`<h1>Almost there</h1><p class="notice" role="status">Your account @${r.value.username} was created. An administrator needs to approve it before you can log in.</p>`),

@@ -8,6 +8,7 @@ import { isId } from "../../domain/ids.ts";
 import type { Post } from "../../domain/post.ts";
 import { findAccountById } from "../../db/repositories/accounts.ts";
 import { findPostById } from "../../db/repositories/posts.ts";
+import { loadAttachments } from "../components/media.ts";
 import { hydratePosts } from "../../db/views/post-views.ts";
 import { postPath, profilePath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
@@ -78,6 +79,7 @@ ${csrfInput(c)}
       return failPage(c, "not_found", "That post does not exist or is not yours to delete.");
     }
     const [v] = await hydratePosts(ctx.db.kysely, [post], viewer.id);
+    await loadAttachments(ctx, c, [v]);
     const returnTo = safeReturnTo(ctx, c.req.query("return_to"), "/");
     return c.html(
       page(

@@ -10,6 +10,7 @@ import { findAccountById } from "../../db/repositories/accounts.ts";
 import { findPostById } from "../../db/repositories/posts.ts";
 import { thread } from "../../db/views/timelines.ts";
 import type { Post } from "../../domain/post.ts";
+import { loadAttachments } from "../components/media.ts";
 import { composer } from "../components/composer.ts";
 import { longTime, postPath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
@@ -53,6 +54,7 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const viewer = c.get("viewer");
     const t = await thread(ctx.db.kysely, found.post.id, viewer?.id ?? null);
     if (!t) return failPage(c, "not_found", "That post does not exist or was deleted.");
+    await loadAttachments(ctx, c, [...t.ancestors, t.post, ...t.descendants]);
     const parents = new Map(t.descendants.map((d) => [d.post.id, d.post.inReplyToId]));
     let replyBox: ReturnType<typeof html> | string = "";
     if (viewer) {

@@ -8,7 +8,9 @@ import { isShared } from "../../domain/fediverse.ts";
 import { followList, profileCounts } from "../../db/views/profiles.ts";
 import { relationship, type Relationship } from "../../db/views/relations.ts";
 import { DEFAULT_LIMIT, profilePosts } from "../../db/views/timelines.ts";
+import { avatar, loadAttachments } from "../components/media.ts";
 import { profilePath } from "../components/paths.ts";
+import { proxiedUrl } from "../../media/urls.ts";
 import { pager, postList } from "../components/post.ts";
 import type { WebContext, WebEnv } from "../env.ts";
 import { back, failPage, loginRedirect } from "../http.ts";
@@ -51,7 +53,10 @@ async function header(ctx: WeftContext, c: WebContext, a: Account, rel: Relation
   const counts = await profileCounts(ctx.db.kysely, a.id);
   const shared = isShared(a, ctx.config);
   const handle = a.domain ? handleOf(a) : shared ? fullHandle(a, ctx.config.host) : handleOf(a);
+  const headerImage = a.headerUrl ? html`<img class="profile-header" src="${proxiedUrl(ctx, a.headerUrl)}" alt="" width="1500" height="500">` : "";
   return html`<div class="profile-head">
+${headerImage}
+<div class="profile-avatar">${avatar(c, a, 96)}</div>
 <h1>${a.displayName || a.username}${shared ? html`<span class="fedi-badge" title="Shares with the fediverse">Fediverse</span>` : ""}${a.isPrivate ? html` <span class="muted" title="Private account">(private)</span>` : ""}</h1>
 <p class="handle">${handle}</p>
 ${a.bioHtml ? html`<div class="post-body">${raw(a.bioHtml)}</div>` : ""}
@@ -72,6 +77,7 @@ export function profileRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const viewer = c.get("viewer");
     const rel = viewer && viewer.id !== a.id ? await relationship(ctx.db.kysely, viewer.id, a.id) : null;
     const posts = await profilePosts(ctx.db.kysely, a.id, viewer?.id ?? null, { maxId: cursor(c), limit: DEFAULT_LIMIT }, { replies });
+    await loadAttachments(ctx, c, posts);
     const hidden = a.isPrivate && viewer?.id !== a.id && rel?.following !== "accepted";
     const base = profilePath(a);
     return c.html(

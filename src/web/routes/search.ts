@@ -6,6 +6,7 @@ import { handleOf } from "../../domain/account.ts";
 import { normalizeTag } from "../../domain/text.ts";
 import { DEFAULT_LIMIT, hashtagFeed, searchAccounts, searchPosts, searchTags } from "../../db/views/timelines.ts";
 import { profilePath } from "../components/paths.ts";
+import { loadAttachments } from "../components/media.ts";
 import { pager, postList } from "../components/post.ts";
 import type { WebEnv } from "../env.ts";
 import { page } from "../layout.ts";
@@ -24,6 +25,7 @@ export function searchRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
       searchTags(ctx.db.kysely, q, 10),
       q.startsWith("@") ? Promise.resolve([]) : searchPosts(ctx.db.kysely, q.replace(/^#/, ""), viewer?.id ?? null, { maxId: cursor(c), limit: DEFAULT_LIMIT }),
     ]);
+    await loadAttachments(ctx, c, posts);
     return c.html(
       page(
         c,
@@ -48,6 +50,7 @@ ${postList(c, posts, "No posts found.")}${pager(c, posts, DEFAULT_LIMIT)}</secti
     }
     const viewer = c.get("viewer");
     const posts = tag ? await hashtagFeed(ctx.db.kysely, tag, viewer?.id ?? null, { maxId: cursor(c), limit: DEFAULT_LIMIT }) : [];
+    await loadAttachments(ctx, c, posts);
     return c.html(
       page(c, { title: `#${tag}` }, html`<h1>#${tag}</h1>${postList(c, posts, "No public posts with this hashtag yet.")}${pager(c, posts, DEFAULT_LIMIT)}`),
     );

@@ -1,15 +1,19 @@
-// Settings: profile (display name, bio), privacy (public or private), password.
+// Settings: profile (display name, bio, avatar and header), privacy (public or private), password.
 import { html } from "hono/html";
 import type { Hono } from "hono";
 import type { WeftContext } from "../../app.ts";
 import { MAX_BIO, MAX_DISPLAY_NAME, type Account } from "../../domain/account.ts";
+import { attachmentUrls, proxiedUrl } from "../../media/urls.ts";
 import { startSession } from "../auth/session.ts";
+import { avatar } from "../components/media.ts";
+import { filesIn, uploadFile } from "../uploads.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
 import { loginRedirect, statusFor } from "../http.ts";
 import { csrfInput, messageBox, page } from "../layout.ts";
 
 const NOTICES: Record<string, string> = {
   profile: "Profile saved.",
+  images: "Profile pictures saved.",
   password: "Password changed. Your other sessions were logged out.",
 };
 
@@ -18,6 +22,7 @@ interface FormState {
   bio: string;
   isPrivate: boolean;
   profileError?: string | null;
+  imagesError?: string | null;
   passwordError?: string | null;
 }
 
@@ -42,6 +47,7 @@ ${csrfInput(c)}
 </fieldset>
 <div class="row"><button type="submit">Save profile</button></div>
 </form></section>
+${imagesSection(c, a, s.imagesError)}
 <section aria-labelledby="h-password"><h2 id="h-password">Password</h2>
 <form method="post" action="/settings/password">
 ${messageBox(s.passwordError)}
@@ -64,6 +70,22 @@ ${csrfInput(c)}
   );
 }
 
+function imagesSection(c: WebContext, a: Account, error: string | null | undefined) {
+  return html`<section aria-labelledby="h-images"><h2 id="h-images">Avatar and header</h2>
+<div class="row">${avatar(c, a, 96)}${a.headerUrl ? html`<img class="header-preview" src="${proxiedUrl(c.get("urls"), a.headerUrl)}" alt="Your current header image" width="300" height="100">` : ""}</div>
+<form method="post" action="/settings/images" enctype="multipart/form-data">
+${messageBox(error)}
+${csrfInput(c)}
+<label for="avatar">Avatar</label>
+<input type="file" id="avatar" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif,image/avif" aria-describedby="avatar-hint">
+<p class="hint" id="avatar-hint">A square picture; cropped to 400×400.</p>
+<label for="header">Header</label>
+<input type="file" id="header" name="header" accept="image/jpeg,image/png,image/webp,image/gif,image/avif" aria-describedby="header-hint">
+<p class="hint" id="header-hint">A wide picture; cropped to 1500×500.</p>
+<div class="row"><button type="submit">Save pictures</button></div>
+</form></section>`;
+}
+
 function current(a: Account): FormState {
   return { displayName: a.displayName, bio: a.bio, isPrivate: a.isPrivate };
 }
@@ -83,6 +105,25 @@ export function settingsRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const r = await ctx.services.accounts.updateProfile(viewer.id, input);
     if (!r.ok) return c.html(settingsPage(c, viewer, { ...input, profileError: r.message }), statusFor(r.error));
     return c.redirect("/settings?done=profile", 303);
+  });
+
+  web.post("/settings/images", async (c) => {
+    const viewer = c.get("viewer");
+    if (!viewer) return loginRedirect(c);
+    const change: { avatarUrl?: string; headerUrl?: string } = {};
+    for (const purpose of ["avatar", "header"] as const) {
+      const [file] = await filesIn(c, purpose);
+      if (!file) continue;
+      const r = await uploadFile(ctx, viewer.id, file, { purpose });
+      if (!r.ok) return c.html(settingsPage(c, viewer, { ...current(viewer), imagesError: r.message }), statusFor(r.error));
+      change[purpose === "avatar" ? "avatarUrl" : "headerUrl"] = attachmentUrls(ctx, r.value).url;
+    }
+    if (!change.avatarUrl && !change.headerUrl) {
+      return c.html(settingsPage(c, viewer, { ...current(viewer), imagesError: "Choose a picture for your avatar or header first." }), 422);
+    }
+    const r = await ctx.services.accounts.updateProfile(viewer.id, change);
+    if (!r.ok) return c.html(settingsPage(c, viewer, { ...current(viewer), imagesError: r.message }), statusFor(r.error));
+    return c.redirect("/settings?done=images", 303);
   });
 
   web.post("/settings/password", async (c) => {

@@ -1,0 +1,152 @@
+// Media in the web UI without JavaScript: the upload step (previews, alt text, text kept)
+// then the post; one-step posting as the script sends it; refused uploads store nothing;
+// attachments in feeds, threads and profiles; sensitive media and content warnings;
+// avatars and headers from Settings.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { Client } from "./client.ts";
+
+let srv: TestServer;
+let alice: Client;
+let bob: Client;
+let jpeg: Uint8Array;
+let png: Uint8Array;
+before(async () => {
+  srv = await startTestServer();
+  alice = new Client(srv.url);
+  bob = new Client(srv.url);
+  await alice.signup("alice", "correct horse battery", "Alice");
+  await bob.signup("bob", "correct horse battery", "Bob");
+  await bob.post("/@alice/follow", {});
+  jpeg = new Uint8Array(await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 200, g: 60, b: 40 } } }).jpeg().toBuffer());
+  png = new Uint8Array(await sharp({ create: { width: 300, height: 600, channels: 4, background: { r: 20, g: 90, b: 200, alpha: 1 } } }).png().toBuffer());
+});
+after(() => srv.close());
+
+const count = async (table: "posts" | "media_attachments") =>
+  Number((await srv.weft.db.kysely.selectFrom(table as "posts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+
+function postIdFrom(location: string | null): string {
+  const m = /\/posts\/(\d{18})/.exec(location ?? "");
+  assert.ok(m, `no post id in ${location}`);
+  return m[1];
+}
+
+test("upload step without JavaScript: previews and alt text boxes, then the post shows the images", async () => {
+  const step = await alice.postMultipart("/compose", { text: "Two photos #sunset", visibility: "public", reply_policy: "anyone" }, [
+    ["media", jpeg, "red.jpg", "image/jpeg"],
+    ["media", png, "blue.png", "image/png"],
+  ]);
+  assert.equal(step.status, 200);
+  assert.equal(await count("posts"), 0, "the upload step posts nothing");
+  assert.match(step.text, /<h1>Describe your media<\/h1>/);
+  assert.ok(step.text.includes(">Two photos #sunset</textarea>"), "the text is kept");
+  const ids = /name="media_ids" value="(\d{18}),(\d{18})"/.exec(step.text);
+  assert.ok(ids, "both uploads are pending, in order");
+  const [, first, second] = ids;
+  assert.match(step.text, new RegExp(`<label for="compose-alt-${first}">Description \\(alt text\\) of image 1</label>`));
+  assert.match(step.text, /<img src="[^"]*\/media\/[^"]+-small\.webp" alt="" width="96" height="96">/, "thumbnail previews");
+
+  const posted = await alice.postMultipart("/compose", {
+    text: "Two photos #sunset", visibility: "public", reply_policy: "anyone", media_ids: `${first},${second}`,
+    [`alt_${first}`]: "A red <square> at dusk", [`alt_${second}`]: "A tall blue rectangle",
+  });
+  assert.equal(posted.status, 303);
+  const id = postIdFrom(posted.location);
+  const media = await srv.weft.db.kysely.selectFrom("media_attachments" as "posts").selectAll().execute() as unknown as { post_id: string; description: string }[];
+  assert.deepEqual(media.map((m) => [m.post_id, m.description]).sort(), [[id, "A red <square> at dusk"], [id, "A tall blue rectangle"]].sort());
+
+  for (const [viewer, path] of [[bob, "/"], [alice, `/@alice/posts/${id}`], [bob, "/@alice"], [new Client(srv.url), "/tags/sunset"]] as const) {
+    const p = await viewer.get(path);
+    assert.equal(p.status, 200, path);
+    const imgs = [...p.text.matchAll(/<a href="([^"]+)" class="full-size" title="Open full size"><img src="([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)"/g)];
+    assert.deepEqual(imgs.map((m) => m[3]), ["A red &lt;square&gt; at dusk", "A tall blue rectangle"], path);
+    // Thumbnails in the list, the full size behind the link, sizes against layout shift.
+    assert.match(imgs[0][2], /-small\.webp$/);
+    assert.doesNotMatch(imgs[0][1], /-small/);
+    assert.deepEqual([imgs[0][4], imgs[0][5]], ["640", "427"]);
+    assert.deepEqual([imgs[1][4], imgs[1][5]], ["300", "600"]);
+    assert.match(p.text, /<details class="alt"><summary><abbr title="Image description">ALT<\/abbr><\/summary><p>A tall blue rectangle<\/p><\/details>/);
+    const full = await fetch(imgs[0][1]);
+    assert.equal(full.status, 200);
+    assert.equal(full.headers.get("content-type"), "image/jpeg");
+    assert.equal(full.headers.get("x-content-type-options"), "nosniff");
+  }
+});
+
+test("one step as the script posts it: descriptions by file, step=post", async () => {
+  const r = await alice.postMultipart("/compose", { text: "", step: "post", file_alt_0: "Only a red square", visibility: "public" }, [["media", jpeg, "a.jpg", "image/jpeg"]]);
+  assert.equal(r.status, 303, r.text.slice(0, 300));
+  const id = postIdFrom(r.location);
+  const p = await alice.get(`/@alice/posts/${id}`);
+  assert.match(p.text, /alt="Only a red square"/);
+});
+
+test("refused uploads: an HTML file named .jpg, eleven images, a video with images; nothing is posted or kept", async () => {
+  const [posts, media] = [await count("posts"), await count("media_attachments")];
+  const html = new TextEncoder().encode("<!doctype html><script>alert(1)</script>");
+  const fake = await alice.postMultipart("/compose", { text: "sneaky", step: "post" }, [["media", jpeg, "ok.jpg", "image/jpeg"], ["media", html, "cat.jpg", "image/jpeg"]]);
+  assert.equal(fake.status, 422);
+  assert.match(fake.text, /role="alert">cat\.jpg: [^<]+/);
+  assert.ok(fake.text.includes(">sneaky</textarea>"), "the text is kept");
+
+  const eleven = Array.from({ length: 11 }, (_, i) => ["media", png, `p${i}.png`, "image/png"] as [string, Uint8Array, string, string]);
+  const many = await alice.postMultipart("/compose", { text: "too many", step: "post" }, eleven);
+  assert.equal(many.status, 422);
+  assert.match(many.text, /at most 10 images/);
+
+  // Only magic bytes count: a WebM header is a video, which cannot join images.
+  const webm = new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81, 0x04, 0x42, 0xf3, 0x81, 0x08, 0x42, 0x82, 0x84, 0x77, 0x65, 0x62, 0x6d]);
+  const mixed = await alice.postMultipart("/compose", { text: "mixed", step: "post" }, [["media", png, "p.png", "image/png"], ["media", webm, "v.webm", "video/webm"]]);
+  assert.equal(mixed.status, 422);
+  assert.equal(await count("posts"), posts);
+  assert.equal(await count("media_attachments"), media, "no orphan uploads are left");
+});
+
+test("the upload route has the media limits; other forms keep 64 KB", async () => {
+  const big = new Uint8Array(await sharp({ create: { width: 1500, height: 1500, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).png().toBuffer());
+  assert.ok(big.length > 1024 * 1024, `test image is ${big.length} bytes`);
+  const r = await alice.postMultipart("/compose", { text: "noise", step: "post", file_alt_0: "grey noise" }, [["media", big, "noise.png", "image/png"]]);
+  assert.equal(r.status, 303);
+  const profile = await alice.postMultipart("/settings/profile", { display_name: "x".repeat(70 * 1024) });
+  assert.equal(profile.status, 413);
+});
+
+test("content warnings collapse the text and media; sensitive media stay hidden until asked", async () => {
+  const cw = await alice.postMultipart("/compose", { text: "The ending of the film", summary: "Film spoilers", step: "post", file_alt_0: "poster" }, [["media", jpeg, "p.jpg", "image/jpeg"]]);
+  const cwId = postIdFrom(cw.location);
+  const sens = await alice.postMultipart("/compose", { text: "Surgery photo", sensitive: "1", step: "post", file_alt_0: "a scar" }, [["media", png, "s.png", "image/png"]]);
+  const sensId = postIdFrom(sens.location);
+  const plain = await alice.postMultipart("/compose", { text: "A plain photo", step: "post", file_alt_0: "plain" }, [["media", png, "s.png", "image/png"]]);
+  const plainId = postIdFrom(plain.location);
+  const feed = (await bob.get("/")).text;
+  const article = (id: string) => new RegExp(`<article[^>]+id="post-${id}"[\\s\\S]*?</article>`).exec(feed)![0];
+  // Closed <details> (no `open`): the text and the image are inside, shown only on request.
+  assert.match(article(cwId), /<details class="post-body cw"><summary><span class="cw-label">Content warning:<\/span> Film spoilers<\/summary><p>The ending of the film<\/p><ul class="media-grid[^"]*"[^>]*><li[^>]*>[\s\S]*alt="poster"[\s\S]*<\/ul><\/details>/);
+  assert.match(article(sensId), /<div class="post-body"><p>Surgery photo<\/p><\/div><details class="sensitive"><summary>Sensitive media: show<\/summary><ul class="media-grid[\s\S]*alt="a scar"[\s\S]*<\/ul><\/details>/);
+  assert.doesNotMatch(article(plainId), /<details class="(sensitive|post-body)/);
+  assert.match(article(plainId), /alt="plain"/);
+  const row = await srv.weft.db.kysely.selectFrom("posts").select(["sensitive", "summary"]).where("id", "=", cwId).executeTakeFirstOrThrow();
+  assert.deepEqual([Number(row.sensitive), row.summary], [1, "Film spoilers"]);
+});
+
+test("avatar and header from Settings show on the profile and next to posts", async () => {
+  const before = await bob.get("/@alice");
+  assert.match(before.text, /<span class="avatar placeholder s96" aria-hidden="true">A<\/span>/, "a placeholder without an avatar");
+  const bad = await alice.postMultipart("/settings/images", {}, [["avatar", new TextEncoder().encode("GIF89a nope"), "a.gif", "image/gif"]]);
+  assert.equal(bad.status, 422);
+  const r = await alice.postMultipart("/settings/images", {}, [["avatar", jpeg, "me.jpg", "image/jpeg"], ["header", png, "wide.png", "image/png"]]);
+  assert.equal(r.status, 303);
+  assert.equal(r.location, "/settings?done=images");
+  const account = await srv.weft.db.kysely.selectFrom("accounts").select(["avatar_url", "header_url"]).where("username", "=", "alice").executeTakeFirstOrThrow();
+  assert.match(account.avatar_url ?? "", new RegExp(`^${srv.url}/media/\\d{18}-[0-9a-f]+\\.`));
+  const profile = await bob.get("/@alice");
+  assert.ok(profile.text.includes(`<img class="avatar s96" src="${account.avatar_url}" alt="" width="96" height="96"`));
+  assert.ok(profile.text.includes(`<img class="profile-header" src="${account.header_url}"`));
+  assert.ok(profile.text.includes(`<img class="avatar s40" src="${account.avatar_url}"`), "next to her posts");
+  const avatar = await fetch(account.avatar_url!);
+  const meta = await sharp(new Uint8Array(await avatar.arrayBuffer())).metadata();
+  assert.deepEqual([meta.width, meta.height], [400, 400]);
+});
