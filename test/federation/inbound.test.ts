@@ -146,6 +146,21 @@ test("a server in secure mode: Weft's fetches are signed by its instance actor",
   await cluster.drain();
 });
 
+test("a reply whose parent is unknown here: the parent is fetched from its origin", async () => {
+  const root = { "@context": CTX, id: `${other.origin}/notes/root-1`, type: "Note", attributedTo: other.actorUri("lain"), content: "<p>root</p>", to: [PUBLIC] };
+  const middle = { ...root, id: `${other.origin}/notes/middle-1`, content: "<p>middle</p>", inReplyTo: root.id };
+  other.serve("/notes/root-1", root);
+  other.serve("/notes/middle-1", middle);
+  const leaf = { id: `${other.origin}/notes/leaf-1`, type: "Note", attributedTo: other.actorUri("lain"), content: "<p>leaf</p>", to: [PUBLIC], inReplyTo: middle.id };
+  await other.post(inbox, "lain", { "@context": CTX, id: id(other), type: "Create", actor: other.actorUri("lain"), object: leaf });
+  await cluster.drain();
+  const row = (uri: string) => weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", uri).executeTakeFirstOrThrow();
+  const [r, m, l] = [await row(root.id), await row(middle.id), await row(leaf.id)];
+  assert.equal(l.in_reply_to_id, m.id);
+  assert.equal(m.in_reply_to_id, r.id);
+  assert.equal(Number(r.replies_count), 1);
+});
+
 test("Delete of an actor by itself removes the account and its posts", async () => {
   const kimUri = mk.actorUri("kim");
   assert.ok(await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", kimUri).executeTakeFirst());

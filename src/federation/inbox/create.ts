@@ -5,10 +5,18 @@ import type { Account } from "../../domain/account.ts";
 import { asObjectToPostFields, isPostLike, type RemotePostFields } from "../mappers/as-to-domain.ts";
 import type { RemotePostInput } from "../../services/remote.ts";
 import { localActor, postByUri, senderOf, type Ctx } from "./common.ts";
+import { fetchRemotePost } from "./fetch-post.ts";
+
+const MAX_PARENT_FETCH = 3;
 
 /** Turns mapped fields into the service's input: parent, quote and mentions resolved here. */
-export async function resolvePostInput(ctx: Ctx, fields: RemotePostFields): Promise<RemotePostInput | null> {
-  const inReplyTo = await postByUri(ctx, fields.inReplyToUri);
+export async function resolvePostInput(ctx: Ctx, fields: RemotePostFields, depth = 0): Promise<RemotePostInput | null> {
+  let inReplyTo = await postByUri(ctx, fields.inReplyToUri);
+  // Replies arrive out of order: a missing remote parent is fetched from its origin, a
+  // few levels up at most, so the thread shows whole.
+  if (!inReplyTo && fields.inReplyToUri && depth < MAX_PARENT_FETCH && !fields.inReplyToUri.startsWith(`${ctx.origin}/`)) {
+    inReplyTo = await fetchRemotePost(ctx, new URL(fields.inReplyToUri), depth + 1).catch(() => null);
+  }
   // A reply to a local post we do not serve (author not sharing, or non-public) is refused.
   if (fields.inReplyToUri?.startsWith(`${ctx.origin}/`) && !inReplyTo) return null;
   const quoteOf = await postByUri(ctx, fields.quoteUri);

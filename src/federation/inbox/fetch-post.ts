@@ -1,5 +1,5 @@
 // Fetches a remote post by its id from its origin, with its author: for Announces of
-// other servers' posts. Whatever an activity embeds is ignored; only what the origin
+// other servers' posts and for missing reply parents. Whatever an activity embeds is ignored; only what the origin
 // serves under that id is stored (SECURITY-CASES 25, 32).
 import { isActor } from "@fedify/vocab";
 import type { Post } from "../../domain/post.ts";
@@ -8,7 +8,7 @@ import { isLocalUri } from "../uris.ts";
 import type { Ctx } from "./common.ts";
 import { ownedBy, resolvePostInput } from "./create.ts";
 
-export async function fetchRemotePost(ctx: Ctx, uri: URL): Promise<Post | null> {
+export async function fetchRemotePost(ctx: Ctx, uri: URL, depth = 0): Promise<Post | null> {
   if (isLocalUri(ctx.origin, uri)) return null;
   const { remote } = ctx.data;
   const known = await remote.findPostByUri(uri.href);
@@ -29,7 +29,7 @@ export async function fetchRemotePost(ctx: Ctx, uri: URL): Promise<Post | null> 
   const row = await ctx.data.weft.db.kysely.selectFrom("accounts").select("followers_url").where("id", "=", author.id).executeTakeFirst();
   const fields = await asObjectToPostFields(object, row?.followers_url ?? null);
   if (!fields) return null;
-  const input = await resolvePostInput(ctx, fields);
+  const input = await resolvePostInput(ctx, fields, depth);
   if (!input) return null;
   return (await remote.createPost(author.id, input)) ?? remote.findPostByUri(uri.href);
 }
