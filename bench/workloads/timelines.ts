@@ -48,7 +48,7 @@ const PAGES_UNDER_TEST: TimelinePage[] = [
 export async function timelines(ctx: SiteContext): Promise<void> {
   const viewers = Array.from({ length: ctx.quick ? 5 : 20 }, (_, i) => ctx.seed.accountId(i * 7));
   const d = ctx.quick ? { warmupMs: 200, measureMs: 1000, slices: 1 } : { warmupMs: 1000, measureMs: 15_000, slices: 3 };
-  for (const page of PAGES_UNDER_TEST) {
+  for (const page of PAGES_UNDER_TEST.filter((p) => !ctx.match || p.name.includes(ctx.match))) {
     const headers = await Promise.all(viewers.map((id) => page.auth(ctx, id)));
     await checkPage(ctx, page, viewers[0], headers[0]);
     ctx.log(`timelines/${ctx.target.dialect}: ${page.name} over HTTP and directly on the database, ${d.slices} alternating slices`);
