@@ -155,7 +155,7 @@ test("G50: script, on*, style, iframe and javascript: are stripped before storin
   const html =
     '<p onclick="steal()" style="color:red">hi <script>alert(1)</script><a href="javascript:alert(2)">x</a>' +
     '<a href="https://ok.example/" class="mention evil-class">ok</a><iframe src="https://x.example"></iframe><img src=x onerror=alert(3)></p>';
-  const obj = note(evil, "mallory", { content: html });
+  const obj = note(evil, "mallory", { content: html, summary: "<b>cw</b><script>alert(4)</script>" });
   await evil.post(inbox(), "mallory", create(evil, "mallory", obj));
   await cluster.drain();
   const row = (await stored(obj.id))!;
@@ -164,6 +164,7 @@ test("G50: script, on*, style, iframe and javascript: are stripped before storin
     assert.ok(!row.html.includes(bad), `${bad} in ${row.html}`);
   }
   assert.match(row.html, /<a href="https:\/\/ok\.example\/" class="mention"/);
+  assert.equal(row.summary, "cw");
 });
 
 test("inbox for a non-shared account is refused; a Follow of it does nothing", async () => {

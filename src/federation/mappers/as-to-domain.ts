@@ -54,7 +54,7 @@ export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccoun
     uri: id.href,
     username: username.slice(0, 100),
     domain: id.host.toLowerCase(),
-    displayName: (actor.name?.toString() ?? "").slice(0, MAX_NAME),
+    displayName: htmlToText(sanitizeRemoteHtml(actor.name?.toString())).slice(0, MAX_NAME),
     bio: htmlToText(bioHtml),
     bioHtml,
     url: httpUrl(hrefOf(actor.url)) ?? id.href,
@@ -159,7 +159,8 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
     attributedTo: object.attributionId?.href ?? null,
     html,
     text: htmlToText(html),
-    summary: isNote ? (object.summary?.toString().slice(0, 500) || null) : null,
+    // A content warning is plain text here; some servers send it as HTML.
+    summary: isNote ? (htmlToText(sanitizeRemoteHtml(object.summary?.toString())).slice(0, 500) || null) : null,
     sensitive: !!object.sensitive || (isNote && !!object.summary),
     language: language && /^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(language) ? language : null,
     visibility: visibilityOf(object, followersUrl),
