@@ -110,7 +110,8 @@ test("two people: follow, post, reply, like, notifications, keyboard posting", {
   assert.equal(outline, "solid");
   await ada.keyboard.type("Typed without a mouse");
   let label = "";
-  for (let i = 0; i < 5 && label !== "Post"; i++) {
+  // Past the content warning, media, sensitive, visibility and reply controls.
+  for (let i = 0; i < 12 && label !== "Post"; i++) {
     await ada.keyboard.press("Tab");
     label = await ada.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText ?? "");
   }

@@ -1,0 +1,98 @@
+// Photos in a real browser (Debian's Chromium through playwright-core), with the script:
+// two photos chosen, previews with a description box each, the reminder for a missing
+// description (once, not a block), the post with both images in the feed and the thread
+// (alt = the descriptions), the ALT badge, and one photo opened full size.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import sharp from "sharp";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) {
+  throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium) for the browser tests.`);
+}
+const skip = haveChromium ? false : `${CHROMIUM} not found: install it (apt-get install -y chromium) to run the browser tests`;
+
+let srv: TestServer;
+let browser: Browser;
+before(async () => {
+  if (!haveChromium) return;
+  srv = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+const ALTS = ["A red square on a table", "A tall blue banner"];
+
+async function altsIn(page: Page, postText: string): Promise<string[]> {
+  return page.locator("article.post", { hasText: postText }).locator(".media-grid img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt));
+}
+
+test("two photos with alt text: previews, reminder, feed, thread, full size", { skip, timeout: 40_000 }, async () => {
+  const red = await sharp({ create: { width: 900, height: 600, channels: 3, background: "#c83c28" } }).jpeg().toBuffer();
+  const blue = await sharp({ create: { width: 300, height: 700, channels: 3, background: "#1e5ac8" } }).png().toBuffer();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${srv.url}/signup`);
+  await page.getByLabel("Username").fill("pia");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Following" }).waitFor();
+
+  await page.getByLabel("New post").fill("Two colours #photos");
+  await page.getByLabel("Add photos or a video").setInputFiles([
+    { name: "red.jpg", mimeType: "image/jpeg", buffer: red },
+    { name: "blue.png", mimeType: "image/png", buffer: blue },
+  ]);
+  // Previews straight away, each with its own labelled description box.
+  await page.locator(".previews .preview img").nth(1).waitFor();
+  assert.equal(await page.locator(".previews .preview img").count(), 2);
+  await page.getByLabel("Description (alt text) of image 1: red.jpg").fill(ALTS[0]);
+
+  // One description missing: the composer reminds instead of posting...
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+  const reminder = page.locator(".alt-reminder");
+  await reminder.waitFor({ state: "visible" });
+  assert.match((await reminder.textContent()) ?? "", /One attachment has no description/);
+  assert.equal(await page.locator("article.post", { hasText: "Two colours" }).count(), 0);
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute("name"));
+  assert.equal(focused, "file_alt_1");
+  // ...and posts once the description is there.
+  await page.getByLabel("Description (alt text) of image 2: blue.png").fill(ALTS[1]);
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+  await page.locator("article.post", { hasText: "Two colours" }).locator(".media-grid img").nth(1).waitFor();
+  assert.deepEqual(await altsIn(page, "Two colours"), ALTS);
+  const loaded = await page.locator("article.post .media-grid img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0));
+  assert.deepEqual(loaded, [true, true], "thumbnails load under the page's CSP");
+
+  // The ALT badge reveals the description.
+  const post = page.locator("article.post", { hasText: "Two colours" });
+  await post.locator(".alt summary").first().click();
+  assert.ok(await post.getByText(ALTS[0], { exact: true }).isVisible());
+
+  // The thread shows the same images.
+  await post.locator("a.when").click();
+  await page.waitForURL(/\/@pia\/posts\/\d{18}$/);
+  assert.deepEqual(await altsIn(page, "Two colours"), ALTS);
+
+  // Open one full size: the stored original, served as an image that cannot be sniffed.
+  const link = page.locator("article.post.focus a.full-size").first();
+  const href = (await link.getAttribute("href"))!;
+  assert.doesNotMatch(href, /-small/);
+  const [response] = await Promise.all([page.waitForResponse((r) => r.url() === href), link.click()]);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()["content-type"] ?? "", /^image\//);
+  assert.equal(response.headers()["x-content-type-options"], "nosniff");
+  await page.waitForURL(href);
+  await context.close();
+});
