@@ -4,7 +4,8 @@
 // 18-digit time-ordered ids (ms << 16), ISO timestamps, 0/1 booleans.
 //
 // Shape: account i follows accounts i+s, i+2s, ... (mod N), s = floor((N-1)/F), so every
-// account has exactly F followees and F followers. Post j belongs to account j mod N; posts
+// account has exactly F followees and F followers. Post j belongs to account j * 7919 mod N
+// (scattered, so every stretch of time holds a fair share of any viewer's followees); posts
 // are spread over the last 30 days; every 10th is followers-only, every 10th (other) is
 // unlisted; every 5th is a reply to the post before it. Every 10th account (user0 among
 // them) shares with the fediverse, so its actor, WebFinger and Notes answer.
@@ -82,19 +83,24 @@ export async function seed(db: Db, size: SeedSize, log: (msg: string) => void = 
   }
 
   const postsPerChunk = 200_000;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const scatter = gcd(7919, size.accounts) === 1 ? 7919 : 1;
   for (let lo = 0; lo < size.posts; lo += postsPerChunk) {
     const hi = Math.min(size.posts, lo + postsPerChunk) - 1;
     const ms = (j: RawBuilder<unknown>) => sql`(${lit(postStartMs)} + (${j}) * ${lit(postStepMs)})`;
     const id = (j: RawBuilder<unknown>) => idText(sql`${ms(j)} * 65536`);
-    const text = sql`'Post ' || n || ' by user' || (n % ${lit(size.accounts)}) || ': ' || ${FILLER}`;
+    // Post j is by account (j * P) mod N: neighbouring posts come from scattered accounts, so
+    // every stretch of time holds a viewer's fair share of followees' posts.
+    const author = (j: RawBuilder<unknown>) => sql`((${j}) * ${lit(scatter)}) % ${lit(size.accounts)}`;
+    const text = sql`'Post ' || n || ' by user' || ${author(sql`n`)} || ': ' || ${FILLER}`;
     await inTx(sql`${withKw} ${series("s", lo, hi)}
       INSERT INTO posts (id, account_id, local, text, html, visibility, in_reply_to_id, in_reply_to_account_id, replies_count, created_at)
       SELECT ${id(sql`n`)},
-        ${idText(sql`${lit(accountBase)} + n % ${lit(size.accounts)}`)},
+        ${idText(sql`${lit(accountBase)} + ${author(sql`n`)}`)},
         1, ${text}, '<p>' || ${text} || '</p>',
         CASE WHEN n % 10 = 9 THEN 'followers' WHEN n % 10 = 8 THEN 'unlisted' ELSE 'public' END,
         CASE WHEN n % 5 = 4 THEN ${id(sql`n - 1`)} ELSE NULL END,
-        CASE WHEN n % 5 = 4 THEN ${idText(sql`${lit(accountBase)} + (n - 1) % ${lit(size.accounts)}`)} ELSE NULL END,
+        CASE WHEN n % 5 = 4 THEN ${idText(sql`${lit(accountBase)} + ${author(sql`n - 1`)}`)} ELSE NULL END,
         CASE WHEN n % 5 = 3 AND n < ${lit(size.posts - 1)} THEN 1 ELSE 0 END,
         ${isoFromMs(ms(sql`n`))}
       FROM s`);
