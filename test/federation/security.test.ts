@@ -151,6 +151,14 @@ test("B16: JSON nested 10,000 levels deep -> bounded answer, server still fine",
   assert.equal(ok.status, 200);
 });
 
+test("F43: an inbox body over 1 MB -> 413, nothing stored", async () => {
+  const obj = note(evil, "mallory", { content: `<p>${"x".repeat(1_100_000)}</p>` });
+  const res = await evil.post(inbox(), "mallory", create(evil, "mallory", obj));
+  assert.equal(res.status, 413);
+  await cluster.drain();
+  assert.equal(await stored(obj.id), undefined);
+});
+
 test("G50: script, on*, style, iframe and javascript: are stripped before storing", async () => {
   const html =
     '<p onclick="steal()" style="color:red">hi <script>alert(1)</script><a href="javascript:alert(2)">x</a>' +
