@@ -35,6 +35,12 @@ export interface Config {
    * that header, so trusting it without a proxy lets a client pick its own address.
    */
   readonly trustProxy: boolean;
+  /**
+   * How long a claimed job stays leased to its worker (WEFT_JOB_LEASE_MS, default 60 s). A
+   * live worker keeps renewing it; a killed worker's jobs go to another after this long.
+   * Tests shorten it to see a SIGKILLed worker's jobs taken over within seconds.
+   */
+  readonly jobLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +127,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const apiRateLimit = Number(apiRateRaw);
   if (!/^\d+$/.test(apiRateRaw)) problems.push(`WEFT_API_RATE_LIMIT must be a whole number (0 turns it off), got "${apiRateRaw}"`);
 
+  const leaseRaw = env.WEFT_JOB_LEASE_MS ?? "60000";
+  const jobLeaseMs = Number(leaseRaw);
+  if (!/^\d+$/.test(leaseRaw) || jobLeaseMs < 300) problems.push(`WEFT_JOB_LEASE_MS must be a whole number of milliseconds, at least 300, got "${leaseRaw}"`);
+
   const config: Config = {
     origin,
     host,
@@ -138,6 +148,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisUrl,
     apiRateLimit,
     trustProxy: parseBool(env, "WEFT_TRUST_PROXY", false, problems),
+    jobLeaseMs,
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
