@@ -61,6 +61,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
   const worker = new Worker(db, signal, {
+    leaseMs: config.jobLeaseMs ?? 60_000,
     onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),
   });
   const eventListeners: EventListener[] = [];

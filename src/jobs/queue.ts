@@ -97,6 +97,17 @@ export async function completeJob(db: Db, id: string): Promise<void> {
   await db.kysely.deleteFrom("jobs").where("id", "=", id).execute();
 }
 
+/** Extends the leases of jobs a live worker is still running. */
+export async function renewLeases(db: Db, ids: readonly string[], leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.kysely
+    .updateTable("jobs")
+    .set({ locked_until: Date.now() + leaseMs })
+    .where("id", "in", ids as string[])
+    .where("locked_until", "is not", null)
+    .execute();
+}
+
 export async function retryJob(db: Db, id: string, delayMs: number): Promise<void> {
   await db.kysely
     .updateTable("jobs")

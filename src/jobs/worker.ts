@@ -4,7 +4,7 @@
 // when the next delayed job falls due; never polls in a tight loop.
 import { EventEmitter } from "node:events";
 import type { Db } from "../db/kysely.ts";
-import { claimJobs, completeJob, retryJob, nextDueAt, NOTIFY_CHANNEL } from "./queue.ts";
+import { claimJobs, completeJob, retryJob, nextDueAt, renewLeases, NOTIFY_CHANNEL } from "./queue.ts";
 import type { ClaimedJob } from "./queue.ts";
 
 export type JobHandler = (payload: any, job: ClaimedJob) => Promise<void>;
@@ -48,6 +48,9 @@ export class Worker {
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #listenClient: { release(): void; query(s: string): Promise<unknown>; on(e: string, f: () => void): void } | null = null;
+  /** Ids of the jobs this worker is running, whose leases it keeps extending. */
+  readonly #runningIds = new Set<string>();
+  #renewTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(db: Db, signal: JobSignal, opts: WorkerOptions = {}) {
     this.#db = db;
@@ -78,6 +81,16 @@ export class Worker {
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
       this.#listenClient = client as never;
     }
+    // A live worker keeps extending the leases of the jobs it runs, so a lease can be short
+    // (a killed worker's jobs are taken again soon) without a slow job (a delivery to a
+    // remote that answers slowly) being handed to a second worker while still running.
+    this.#renewTimer = setInterval(() => {
+      if (this.#runningIds.size === 0) return;
+      renewLeases(this.#db, [...this.#runningIds], this.#opts.leaseMs).catch(() => {
+        /* a missed renewal only risks a duplicate run, which handlers tolerate */
+      });
+    }, Math.max(50, Math.floor(this.#opts.leaseMs / 3)));
+    this.#renewTimer.unref();
     this.#loop = this.#run();
   }
 
@@ -138,6 +151,7 @@ export class Worker {
   async #runJob(job: ClaimedJob): Promise<void> {
     const h = this.#handlers.get(job.queue);
     if (!h) return;
+    this.#runningIds.add(job.id);
     try {
       await h.fn(job.payload, job);
       await completeJob(this.#db, job.id);
@@ -150,6 +164,8 @@ export class Worker {
       } catch {
         /* the lease runs out and the job is taken again */
       }
+    } finally {
+      this.#runningIds.delete(job.id);
     }
   }
 
@@ -161,6 +177,8 @@ export class Worker {
     this.#onSignal();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
+    this.#renewTimer = null;
     if (this.#listenClient) {
       try {
         await this.#listenClient.query(`UNLISTEN ${NOTIFY_CHANNEL}`);
