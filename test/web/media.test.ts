@@ -5,6 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import sharp from "sharp";
+import { newId } from "../../src/domain/ids.ts";
+import { proxiedUrl } from "../../src/media/urls.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { Client } from "./client.ts";
 
@@ -149,4 +151,38 @@ test("avatar and header from Settings show on the profile and next to posts", as
   const avatar = await fetch(account.avatar_url!);
   const meta = await sharp(new Uint8Array(await avatar.arrayBuffer())).metadata();
   assert.deepEqual([meta.width, meta.height], [400, 400]);
+});
+
+test("remote attachments and avatars load through the signed proxy; videos get controls", async () => {
+  const db = srv.weft.db.kysely;
+  const now = new Date().toISOString();
+  const accountId = newId();
+  await db.insertInto("accounts").values({
+    id: accountId, username: "zoe", username_lower: "zoe", domain: "remote.example", display_name: "Zoe", bio: "", bio_html: "",
+    is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null, password_hash: null,
+    avatar_url: "https://remote.example/avatar.png", header_url: null, created_at: now, updated_at: now,
+    uri: "https://remote.example/users/zoe", url: "https://remote.example/@zoe", inbox_url: "https://remote.example/users/zoe/inbox",
+    shared_inbox_url: null, followers_url: null, outbox_url: null, featured_url: null, actor_type: "Person", fields_json: null,
+    also_known_as_json: null, moved_to_id: null, fetched_at: now,
+  }).execute();
+  const postId = newId();
+  await db.insertInto("posts").values({
+    id: postId, account_id: accountId, local: 0, text: "Remote media", html: "<p>Remote media</p>", summary: null, sensitive: 0,
+    language: "en", visibility: "public", reply_policy: "anyone", in_reply_to_id: null, in_reply_to_account_id: null, in_reply_to_uri: null,
+    quote_of_id: null, repost_of_id: null, replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: now,
+    edited_at: null, uri: "https://remote.example/users/zoe/statuses/9", url: "https://remote.example/@zoe/9", object_type: null, title: null, federated_at: null,
+  }).execute();
+  await db.transaction().execute((tx) =>
+    srv.weft.services.media.addRemote(tx, accountId, postId, [
+      { url: "https://remote.example/files/cat.jpg", mediaType: "image/jpeg", description: "A remote cat", width: 2000, height: 1000 },
+      { url: "https://remote.example/files/clip.mp4", mediaType: "video/mp4", description: "A short clip" },
+    ]),
+  );
+  const page = await bob.get(`/@zoe@remote.example/posts/${postId}`);
+  assert.equal(page.status, 200);
+  const proxied = (u: string) => proxiedUrl(srv.weft, u).replaceAll("&", "&amp;");
+  assert.ok(page.text.includes(`<img src="${proxied("https://remote.example/files/cat.jpg")}" alt="A remote cat" width="640" height="320"`));
+  assert.ok(page.text.includes(`<video controls preload="metadata" src="${proxied("https://remote.example/files/clip.mp4")}" aria-label="A short clip"></video>`));
+  assert.ok(page.text.includes(`<img class="avatar s40" src="${proxied("https://remote.example/avatar.png")}"`));
+  assert.doesNotMatch(page.text, /src="https:\/\/remote\.example/, "nothing loads from the remote server directly");
 });
