@@ -9,6 +9,7 @@ import type { DomainEvent } from "./domain/events.ts";
 import { EVENTS_QUEUE } from "./services/deps.ts";
 import { createServices, type Services } from "./services/index.ts";
 import { JobSignal, Worker } from "./jobs/worker.ts";
+import { EventBroadcast } from "./jobs/broadcast.ts";
 import { logger } from "./log.ts";
 import { mountWeb } from "./web/mount.ts";
 import { mountFederation } from "./federation/mount.ts";
@@ -28,6 +29,8 @@ export interface WeftContext {
   /** Handlers for domain events, run by the worker (federation's outbound registers here). */
   readonly eventListeners: EventListener[];
   readonly worker: Worker;
+  /** Domain events for streaming, in every process (over PostgreSQL NOTIFY when there are several). */
+  readonly broadcast: EventBroadcast;
 }
 
 export interface Weft extends WeftContext {
@@ -69,7 +72,8 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
     for (const listener of eventListeners) await listener(event);
   });
 
-  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker };
+  const broadcast = new EventBroadcast(db, eventListeners);
+  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast };
   const app = new Hono();
   app.get("/health", async (c) => {
     await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
@@ -82,6 +86,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   mountMastodonApi(app, ctx);
   await mountFederation(app, ctx);
   mountWeb(app, ctx);
+  broadcast.registerPublisher();
 
   let started = false;
   return {
@@ -96,6 +101,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
     },
     async close() {
       await worker.stop();
+      await broadcast.close();
       await db.close();
     },
   };

@@ -1,7 +1,7 @@
 // Who is listening to what, and which domain events reach them. Events come from the
-// queue worker (ctx.eventListeners), so a socket hears about posts and notifications that
-// were committed, in order; only sockets connected to the process whose worker ran the
-// event hear it (a web process started with --no-workers streams nothing: see README).
+// queue worker through ctx.broadcast, so a socket hears about posts and notifications that
+// were committed, in order; on PostgreSQL every process hears every event over NOTIFY, so
+// a web process started with --no-workers streams what a `weft worker` process ran.
 import type { WebSocket } from "ws";
 import type { WeftContext } from "../../../app.ts";
 import type { Account } from "../../../domain/account.ts";
@@ -40,7 +40,7 @@ export class StreamingHub {
     this.#ctx = ctx;
   }
 
-  /** The event listener registered on ctx.eventListeners. Never throws: a throw would retry the job. */
+  /** The subscriber given to ctx.broadcast. Never throws: on SQLite a throw would retry the job. */
   onEvent = async (event: DomainEvent): Promise<void> => {
     if (this.connections.size === 0) return;
     try {

@@ -50,7 +50,8 @@ export interface Streaming {
 /** Hooks streaming into a Node HTTP server. */
 export function attachStreaming(server: Server, ctx: WeftContext): Streaming {
   const hub = new StreamingHub(ctx);
-  ctx.eventListeners.push(hub.onEvent);
+  // Every web process hears every event, whichever worker process ran it (jobs/broadcast.ts).
+  const unsubscribe = ctx.broadcast.subscribe(hub.onEvent);
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => protocols.values().next().value ?? false });
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -110,8 +111,7 @@ export function attachStreaming(server: Server, ctx: WeftContext): Streaming {
   const close = () => {
     clearInterval(heartbeat);
     server.off("upgrade", onUpgrade);
-    const i = ctx.eventListeners.indexOf(hub.onEvent);
-    if (i >= 0) ctx.eventListeners.splice(i, 1);
+    unsubscribe();
     for (const c of hub.connections) c.socket.terminate();
     hub.connections.clear();
     wss.close();
