@@ -41,6 +41,9 @@ test("followers only: followers see it, others do not (feed, profile, thread)", 
   assert.ok(!articleIds((await stranger.get("/@ann")).text).includes(id));
   assert.equal((await stranger.get(`/@ann/posts/${id}`)).status, 404);
   assert.equal((await new Client(srv.url).get(`/@ann/posts/${id}`)).status, 404);
+  // A reply to it starts as followers-only too.
+  assert.match(shown.text, /<select id="reply-visibility" name="visibility"><option value="public">Everyone<\/option><option value="followers" selected>/);
+  assert.match((await fan.get(`/compose?reply_to=${id}`)).text, /<option value="followers" selected>/);
 });
 
 test("mentioned people only: the mentioned account sees it, followers do not", async () => {

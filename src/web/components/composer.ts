@@ -39,6 +39,11 @@ const VISIBILITIES: [Visibility, string][] = [
   ["direct", "Only people you mention"],
 ];
 
+/** A reply starts as private as its parent (Mastodon does the same): no accidental leaks. */
+export function replyVisibility(parent: Visibility): Visibility {
+  return parent === "followers" || parent === "direct" ? parent : "public";
+}
+
 export const MEDIA_ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif,video/mp4,video/webm";
 
 function options<T extends string>(list: [T, string][], current: string): Html[] {

@@ -12,7 +12,7 @@ import type { Account } from "../../domain/account.ts";
 import { isId } from "../../domain/ids.ts";
 import { ok, type Result } from "../../domain/result.ts";
 import type { MediaAttachment } from "../../media/types.ts";
-import { composer, type ComposerOptions } from "../components/composer.ts";
+import { composer, replyVisibility, type ComposerOptions } from "../components/composer.ts";
 import { loadAttachments } from "../components/media.ts";
 import { postPath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
@@ -77,7 +77,9 @@ export function composeRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     if (!c.get("viewer")) return loginRedirect(c);
     const replyTo = c.req.query("reply_to");
     const quote = c.req.query("quote");
-    return c.html(await composePage(ctx, c, { inReplyToId: isId(replyTo) ? replyTo : null, quoteOfId: isId(quote) ? quote : null }));
+    const parent = isId(replyTo) ? await ctx.services.posts.visiblePost(replyTo, c.get("viewer")!.id) : null;
+    const visibility = parent?.ok ? replyVisibility(parent.value.visibility) : "public";
+    return c.html(await composePage(ctx, c, { inReplyToId: isId(replyTo) ? replyTo : null, quoteOfId: isId(quote) ? quote : null, visibility }));
   });
 
   web.post("/compose", async (c) => {

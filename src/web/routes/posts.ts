@@ -11,7 +11,7 @@ import { findPostById } from "../../db/repositories/posts.ts";
 import { thread } from "../../db/views/timelines.ts";
 import type { Post } from "../../domain/post.ts";
 import { loadAttachments } from "../components/media.ts";
-import { composer } from "../components/composer.ts";
+import { composer, replyVisibility } from "../components/composer.ts";
 import { longTime, postPath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
 import type { WebContext, WebEnv } from "../env.ts";
@@ -61,7 +61,7 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
       const why = await ctx.services.posts.replyProblem(found.post, viewer.id);
       replyBox = why
         ? html`<p class="muted" id="reply">${why}</p>`
-        : html`<section aria-labelledby="reply-h"><h2 id="reply-h">Reply</h2>${composer(c, { id: "reply", label: `Reply to @${found.author.username}`, inReplyToId: found.post.id, returnTo: c.req.path, submitLabel: "Reply" })}</section>`;
+        : html`<section aria-labelledby="reply-h"><h2 id="reply-h">Reply</h2>${composer(c, { id: "reply", label: `Reply to @${found.author.username}`, inReplyToId: found.post.id, visibility: replyVisibility(found.post.visibility), returnTo: c.req.path, submitLabel: "Reply" })}</section>`;
     } else {
       replyBox = html`<p id="reply"><a href="/login?return_to=${encodeURIComponent(c.req.path)}">Log in</a> to reply.</p>`;
     }
