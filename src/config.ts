@@ -41,6 +41,12 @@ export interface Config {
    * Tests shorten it to see a SIGKILLed worker's jobs taken over within seconds.
    */
   readonly jobLeaseMs: number;
+  /**
+   * Test-only (WEFT_TEST_FAST_RETRIES): delivery retries start at 100 ms instead of 1 s and a
+   * server marked unreachable is probed again after 1 s instead of 30 minutes, so tests see
+   * an outage and a recovery within seconds. Never set it on a real site.
+   */
+  readonly testFastRetries: boolean;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +155,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     apiRateLimit,
     trustProxy: parseBool(env, "WEFT_TRUST_PROXY", false, problems),
     jobLeaseMs,
+    testFastRetries: parseBool(env, "WEFT_TEST_FAST_RETRIES", false, problems),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -61,9 +61,12 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     // Retries outlast a remote's day-long outage: 1 s doubling to 6 h, 16 attempts (~2 days).
     outboxRetryPolicy: createExponentialBackoffPolicy({
       maxAttempts: 16,
-      initialDelay: Temporal.Duration.from({ seconds: 1 }),
-      maxDelay: Temporal.Duration.from({ hours: 6 }),
+      initialDelay: Temporal.Duration.from(weft.config.testFastRetries ? { milliseconds: 100 } : { seconds: 1 }),
+      maxDelay: Temporal.Duration.from(weft.config.testFastRetries ? { seconds: 1 } : { hours: 6 }),
     }),
+    // Fedify's per-server circuit breaker keeps its state in the kv table, so every worker
+    // process sees a server marked unreachable. The test knob shortens its 30-minute probe delay.
+    ...(weft.config.testFastRetries ? { circuitBreaker: { recoveryDelay: Temporal.Duration.from({ seconds: 1 }) } } : {}),
     userAgent: { software: `Weft/0.1.0`, url: new URL(weft.config.origin) },
   });
 }
