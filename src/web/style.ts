@@ -98,6 +98,7 @@ article.post.depth-1,article.post.depth-2,article.post.depth-3{border-left:3px s
 .media-grid li{position:relative;margin:0}
 .media-grid img,.media-grid video{display:block;width:100%;height:auto;max-height:560px;object-fit:cover;border-radius:8px;background:#eee}
 .media-grid.n1 img{object-fit:contain}
+.media-grid:not(.n1) img{aspect-ratio:1/1;object-fit:cover}
 .media-grid .full-size{display:block}
 .alt{position:absolute;left:6px;bottom:6px;max-width:calc(100% - 12px)}
 .alt summary{list-style:none;cursor:pointer;background:#1a1a1a;color:#fff;font-size:.75rem;font-weight:700;border-radius:4px;padding:1px 6px;display:inline-block}
