@@ -63,7 +63,7 @@ ${body}
 }
 
 export function errorPage(c: Context<WebEnv>, status: number, message: string): Html {
-  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status === 429 ? "Too many attempts" : "Something went wrong";
+  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status === 429 ? "Too many attempts" : status === 413 ? "Too large" : "Something went wrong";
   return page(c, { title }, html`<h1>${title}</h1><p class="error" role="alert">${message}</p><p><a href="/">Back to the home page</a></p>`);
 }
 

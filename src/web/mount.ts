@@ -9,6 +9,7 @@ import { currentSession } from "./auth/session.ts";
 import type { WebEnv } from "./env.ts";
 import { errorPage } from "./layout.ts";
 import { FORM_LIMIT, uploadBodyLimits } from "./uploads.ts";
+import { megabytes } from "../media/limits.ts";
 import { mountStatic } from "./static.ts";
 import { activityRoutes } from "./routes/activity.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -47,9 +48,11 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   });
   // Forms are small (a post is 500 characters): refuse big bodies before parsing them.
   // The upload forms get their own limit, the media limits plus room for the text fields.
-  const tooLarge = (c: Context) => c.text("Request too large", 413);
-  const limit = bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge });
-  const uploadLimits = new Map(Object.entries(uploadBodyLimits(ctx.services.media.limits)).map(([path, maxSize]) => [path, bodyLimit({ maxSize, onError: tooLarge })]));
+  const tooLarge = (message: string) => (c: Context<WebEnv>) => c.html(errorPage(c, 413, message), 413);
+  const limit = bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge("That form is too large to send.") });
+  const { maxImagesPerPost, maxImageBytes, maxVideoBytes } = ctx.services.media.limits;
+  const uploadTooLarge = tooLarge(`Those files are too large: a post takes up to ${maxImagesPerPost} images of ${megabytes(maxImageBytes)} each, or one video of ${megabytes(maxVideoBytes)}.`);
+  const uploadLimits = new Map(Object.entries(uploadBodyLimits(ctx.services.media.limits)).map(([path, maxSize]) => [path, bodyLimit({ maxSize, onError: uploadTooLarge })]));
   web.use("*", (c, next) => {
     if (c.req.method !== "POST" || NOT_WEB.test(c.req.path)) return next();
     const multipart = (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");

@@ -4,6 +4,7 @@
 // avatars and headers from Settings.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import sharp from "sharp";
 import { newId } from "../../src/domain/ids.ts";
 import { proxiedUrl } from "../../src/media/urls.ts";
@@ -114,7 +115,34 @@ test("the upload route has the media limits; other forms keep 64 KB", async () =
   assert.equal(r.status, 303);
   const profile = await alice.postMultipart("/settings/profile", { display_name: "x".repeat(70 * 1024) });
   assert.equal(profile.status, 413);
+  // Past the media limits the upload is refused from its Content-Length, before reading it.
+  const over = await claimLength("/compose", 161 * 1024 * 1024 + 65 * 1024);
+  assert.equal(over.status, 413);
+  assert.match(over.body, /Those files are too large: a post takes up to 10 images of 16 MB each, or one video of 99 MB/);
 });
+
+/** Sends only the start of a multipart POST claiming `length` bytes; status 0 when no answer comes within 500 ms. */
+function claimLength(path: string, length: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, srv.url), {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(length), cookie: [...alice.jar].map(([k, v]) => `${k}=${v}`).join("; ") },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve({ status: 0, body: "" });
+    }, 500);
+    req.on("response", async (res) => {
+      clearTimeout(timer);
+      let body = "";
+      for await (const chunk of res) body += chunk;
+      req.destroy();
+      resolve({ status: res.statusCode ?? 0, body });
+    });
+    req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
+    req.write("--x\r\n");
+  });
+}
 
 test("content warnings collapse the text and media; sensitive media stay hidden until asked", async () => {
   const cw = await alice.postMultipart("/compose", { text: "The ending of the film", summary: "Film spoilers", step: "post", file_alt_0: "poster" }, [["media", jpeg, "p.jpg", "image/jpeg"]]);
