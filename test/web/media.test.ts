@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { newId } from "../../src/domain/ids.ts";
 import { proxiedUrl } from "../../src/media/urls.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { pngBomb, tinyMp4 } from "../media/images.ts";
 import { Client } from "./client.ts";
 
 let srv: TestServer;
@@ -87,7 +88,7 @@ test("one step as the script posts it: descriptions by file, step=post", async (
   assert.match(p.text, /alt="Only a red square"/);
 });
 
-test("refused uploads: an HTML file named .jpg, eleven images, a video with images; nothing is posted or kept", async () => {
+test("refused uploads: an HTML file named .jpg, eleven images, a PNG bomb, a video with images; nothing is posted or kept", async () => {
   const [posts, media] = [await count("posts"), await count("media_attachments")];
   const html = new TextEncoder().encode("<!doctype html><script>alert(1)</script>");
   const fake = await alice.postMultipart("/compose", { text: "sneaky", step: "post" }, [["media", jpeg, "ok.jpg", "image/jpeg"], ["media", html, "cat.jpg", "image/jpeg"]]);
@@ -100,17 +101,28 @@ test("refused uploads: an HTML file named .jpg, eleven images, a video with imag
   assert.equal(many.status, 422);
   assert.match(many.text, /at most 10 images/);
 
-  // Only magic bytes count: a WebM header is a video, which cannot join images.
-  const webm = new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81, 0x04, 0x42, 0xf3, 0x81, 0x08, 0x42, 0x82, 0x84, 0x77, 0x65, 0x62, 0x6d]);
-  const mixed = await alice.postMultipart("/compose", { text: "mixed", step: "post" }, [["media", png, "p.png", "image/png"], ["media", webm, "v.webm", "video/webm"]]);
+  const bomb = await alice.postMultipart("/compose", { text: "boom", step: "post" }, [["media", new Uint8Array(pngBomb()), "bomb.png", "image/png"]]);
+  assert.equal(bomb.status, 422);
+  assert.match(bomb.text, /role="alert">bomb\.png: [^<]+/);
+
+  // A video cannot join images (one video or up to 10 images per post).
+  const mixed = await alice.postMultipart("/compose", { text: "mixed", step: "post" }, [["media", png, "p.png", "image/png"], ["media", new Uint8Array(tinyMp4()), "v.mp4", "video/mp4"]]);
   assert.equal(mixed.status, 422);
+  assert.match(mixed.text, /one video/);
   assert.equal(await count("posts"), posts);
   assert.equal(await count("media_attachments"), media, "no orphan uploads are left");
 });
 
+test("one video posts with player controls", async () => {
+  const r = await alice.postMultipart("/compose", { text: "A clip", step: "post", file_alt_0: "Waves on a beach" }, [["media", new Uint8Array(tinyMp4()), "clip.mp4", "video/mp4"]]);
+  assert.equal(r.status, 303, r.text.slice(0, 400));
+  const page = await bob.get(r.location!);
+  assert.match(page.text, /<video controls preload="metadata" src="[^"]+\/media\/\d{18}-[0-9a-f]+\.mp4"[^>]* aria-label="Waves on a beach"><\/video>/);
+});
+
 test("the upload route has the media limits; other forms keep 64 KB", async () => {
-  const big = new Uint8Array(await sharp({ create: { width: 1500, height: 1500, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).png().toBuffer());
-  assert.ok(big.length > 1024 * 1024, `test image is ${big.length} bytes`);
+  const big = new Uint8Array(await sharp({ create: { width: 600, height: 600, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).png().toBuffer());
+  assert.ok(big.length > 512 * 1024, `test image is ${big.length} bytes`);
   const r = await alice.postMultipart("/compose", { text: "noise", step: "post", file_alt_0: "grey noise" }, [["media", big, "noise.png", "image/png"]]);
   assert.equal(r.status, 303);
   const profile = await alice.postMultipart("/settings/profile", { display_name: "x".repeat(70 * 1024) });
