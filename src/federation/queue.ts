@@ -23,7 +23,12 @@ export class WeftMessageQueue implements MessageQueue {
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
     // Whole milliseconds: run_at is a bigint on PostgreSQL.
     const delayMs = options?.delay ? Math.max(0, Math.round(options.delay.total({ unit: "milliseconds" }))) : 0;
-    await enqueue(this.#db.kysely, FEDIFY_QUEUE, message, { delayMs, orderingKey: options?.orderingKey });
+    // A fan-out job killed after queuing some deliveries is run again by another worker:
+    // the first attempt of each (activity, inbox) is queued once. Fedify's own retries
+    // (attempt > 0) are always queued.
+    const m = message as { type?: string; attempt?: number; activityId?: string; inbox?: string } | null;
+    const dedupeKey = m?.type === "outbox" && m.attempt === 0 && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
+    await enqueue(this.#db.kysely, FEDIFY_QUEUE, message, { delayMs, orderingKey: options?.orderingKey, dedupeKey });
     this.#signal.notify();
   }
 

@@ -12,7 +12,15 @@ import { newId } from "../domain/ids.ts";
 export interface EnqueueOptions {
   delayMs?: number;
   orderingKey?: string;
+  /**
+   * Enqueue at most once per key (for a day): a job that enqueues others and is run again
+   * after its worker died (a fan-out killed half way) does not queue them twice. The key is
+   * claimed in the `kv` table in the same transaction as the job row.
+   */
+  dedupeKey?: string;
 }
+
+const DEDUPE_TTL_MS = 24 * 3600_000;
 
 export const NOTIFY_CHANNEL = "weft_jobs";
 
@@ -21,9 +29,20 @@ export async function enqueue(
   queue: string,
   payload: unknown,
   opts: EnqueueOptions = {},
-): Promise<string> {
+): Promise<string | null> {
   const now = Date.now();
   const id = newId(now);
+  if (opts.dedupeKey !== undefined && !db.isTransaction) return db.transaction().execute((tx) => enqueue(tx, queue, payload, opts));
+  if (opts.dedupeKey !== undefined) {
+    const key = JSON.stringify(["weft", "job-dedupe", queue, opts.dedupeKey]);
+    const claimed = await db
+      .insertInto("kv")
+      .values({ key, value: JSON.stringify(id), expires_at: now + DEDUPE_TTL_MS })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(id), expires_at: now + DEDUPE_TTL_MS }).where("kv.expires_at", "<", now))
+      .returning("key")
+      .execute();
+    if (claimed.length === 0) return null;
+  }
   await db
     .insertInto("jobs")
     .values({
