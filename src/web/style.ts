@@ -91,6 +91,7 @@ article.post.depth-1,article.post.depth-2,article.post.depth-3{border-left:3px s
 .avatar.s40{width:40px;height:40px}.avatar.s96{width:96px;height:96px}
 .avatar.placeholder{display:inline-flex;align-items:center;justify-content:center;color:#1a1a1a;font-weight:700;background:#dfe6f2}
 .avatar.placeholder.s96{font-size:2.5rem}
+.person{display:inline-flex;align-items:center;gap:8px;flex-wrap:wrap}
 .avatar-link{text-decoration:none;margin-right:4px}
 .visibility{font-size:.8rem;color:#555;border:1px solid #8a8a8a;border-radius:999px;padding:0 8px}
 .media-grid{list-style:none;margin:10px 0 0;padding:0;display:grid;gap:4px;grid-template-columns:1fr 1fr}

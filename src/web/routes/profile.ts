@@ -106,7 +106,7 @@ ${hidden ? html`<p class="muted">This account is private. Only approved follower
           { title: `${direction === "followers" ? "Followers of" : "Followed by"} ${a.displayName}` },
           html`<h1>${direction === "followers" ? "Followers" : "Following"}</h1>
 <p><a href="${profilePath(a)}">${a.displayName} (${handleOf(a)})</a></p>
-${list.length === 0 ? html`<p class="muted">Nobody yet.</p>` : html`<ul class="people">${list.map((x) => html`<li><a href="${profilePath(x.account)}">${x.account.displayName || x.account.username}</a> <span class="muted">${handleOf(x.account)}</span></li>`)}</ul>`}
+${list.length === 0 ? html`<p class="muted">Nobody yet.</p>` : html`<ul class="people">${list.map((x) => html`<li><span class="person">${avatar(c, x.account)}<a href="${profilePath(x.account)}">${x.account.displayName || x.account.username}</a></span> <span class="muted">${handleOf(x.account)}</span></li>`)}</ul>`}
 ${next}`,
         ),
       );

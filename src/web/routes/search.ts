@@ -6,7 +6,7 @@ import { handleOf } from "../../domain/account.ts";
 import { normalizeTag } from "../../domain/text.ts";
 import { DEFAULT_LIMIT, hashtagFeed, searchAccounts, searchPosts, searchTags } from "../../db/views/timelines.ts";
 import { profilePath } from "../components/paths.ts";
-import { loadAttachments } from "../components/media.ts";
+import { avatar, loadAttachments } from "../components/media.ts";
 import { pager, postList } from "../components/post.ts";
 import type { WebEnv } from "../env.ts";
 import { page } from "../layout.ts";
@@ -32,7 +32,7 @@ export function searchRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
         { title: `Search: ${q}`, nav: "search" },
         html`<h1>Search</h1>${form}
 <section aria-labelledby="h-people"><h2 id="h-people">People</h2>
-${accounts.length ? html`<ul class="people">${accounts.map((a) => html`<li><span><a href="${profilePath(a)}">${a.displayName || a.username}</a> <span class="muted">${handleOf(a)}</span></span></li>`)}</ul>` : html`<p class="muted">No people found.</p>`}</section>
+${accounts.length ? html`<ul class="people">${accounts.map((a) => html`<li><span class="person">${avatar(c, a)}<a href="${profilePath(a)}">${a.displayName || a.username}</a> <span class="muted">${handleOf(a)}</span></span></li>`)}</ul>` : html`<p class="muted">No people found.</p>`}</section>
 <section aria-labelledby="h-tags"><h2 id="h-tags">Hashtags</h2>
 ${tags.length ? html`<ul class="people">${tags.map((t) => html`<li><a href="/tags/${encodeURIComponent(t.tag)}">#${t.tag}</a> <span class="muted">${t.count} post${t.count === 1 ? "" : "s"}</span></li>`)}</ul>` : html`<p class="muted">No hashtags found.</p>`}</section>
 <section aria-labelledby="h-posts"><h2 id="h-posts">Posts</h2>
