@@ -170,6 +170,8 @@ test("content warnings collapse the text and media; sensitive media stay hidden 
   assert.match(article(sensId), /<div class="post-body"><p>Surgery photo<\/p><\/div><details class="sensitive"><summary>Sensitive media: show<\/summary><ul class="media-grid[\s\S]*alt="a scar"[\s\S]*<\/ul><\/details>/);
   assert.doesNotMatch(article(plainId), /<details class="(sensitive|post-body)/);
   assert.match(article(plainId), /alt="plain"/);
+  const thread = await bob.get(`/@alice/posts/${cwId}`);
+  assert.match(thread.text, /<title>Alice: “CW: Film spoilers” · Weft<\/title>/, "the tab title does not give the ending away");
   const row = await srv.weft.db.kysely.selectFrom("posts").select(["sensitive", "summary"]).where("id", "=", cwId).executeTakeFirstOrThrow();
   assert.deepEqual([Number(row.sensitive), row.summary], [1, "Film spoilers"]);
 });

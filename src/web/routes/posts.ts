@@ -68,7 +68,8 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const head = isShared(found.author, ctx.config)
       ? html`<link rel="alternate" type="application/activity+json" href="${ctx.config.origin}${c.req.path}">`
       : undefined;
-    const summary = found.post.text.slice(0, 60);
+    // Behind a content warning the title shows the warning, never the text it hides.
+    const summary = found.post.summary ? `CW: ${found.post.summary}` : found.post.text.slice(0, 60) || "media";
     return c.html(
       page(
         c,
