@@ -228,3 +228,18 @@ test("remote attachments and avatars load through the signed proxy; videos get c
   assert.ok(page.text.includes(`<img class="avatar s40" src="${proxied("https://remote.example/avatar.png")}"`));
   assert.doesNotMatch(page.text, /src="https:\/\/remote\.example/, "nothing loads from the remote server directly");
 });
+
+test("editing: descriptions of attached media and the content warning, on a post without text too", async () => {
+  const r = await alice.postMultipart("/compose", { text: "", step: "post", file_alt_0: "" }, [["media", png, "b.png", "image/png"]]);
+  const id = postIdFrom(r.location);
+  const [m] = await srv.weft.db.kysely.selectFrom("media_attachments" as "posts").select(["id" as "id"]).where("post_id" as "id", "=", id).execute();
+  const form = await alice.get(`/posts/${id}/edit`);
+  assert.match(form.text, new RegExp(`<label for="edit-alt-${m.id}">Description \\(alt text\\) of image 1</label>`));
+  const saved = await alice.post(`/posts/${id}/edit`, { text: "", summary: "", [`alt_${m.id}`]: "Added later: a blue banner" });
+  assert.equal(saved.status, 303, saved.text.slice(0, 300));
+  assert.match((await bob.get(`/@alice/posts/${id}`)).text, /alt="Added later: a blue banner"/);
+
+  const worded = await alice.postText("Plot twist ahead");
+  assert.equal((await alice.post(`/posts/${worded}/edit`, { text: "Plot twist ahead", summary: "Spoilers" })).status, 303);
+  assert.match((await bob.get(`/@alice/posts/${worded}`)).text, /<details class="post-body cw"><summary><span class="cw-label">Content warning:<\/span> Spoilers<\/summary>/);
+});

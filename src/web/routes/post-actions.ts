@@ -1,4 +1,4 @@
-// A post's actions: edit (form and save), like, unlike, repost, unrepost, and delete
+// A post's actions: edit (text, content warning, media descriptions), like, unlike, repost, unrepost, and delete
 // (a confirmation page, then the POST). Each redirects back with a 303.
 import { html } from "hono/html";
 import type { Hono } from "hono";
@@ -9,6 +9,9 @@ import type { Post } from "../../domain/post.ts";
 import { findAccountById } from "../../db/repositories/accounts.ts";
 import { findPostById } from "../../db/repositories/posts.ts";
 import { loadAttachments } from "../components/media.ts";
+import { attachmentsForPosts } from "../../db/views/media.ts";
+import type { MediaAttachment } from "../../media/types.ts";
+import { attachmentUrls } from "../../media/urls.ts";
 import { hydratePosts } from "../../db/views/post-views.ts";
 import { postPath, profilePath } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
@@ -18,7 +21,7 @@ import { csrfInput, messageBox, page } from "../layout.ts";
 import { safeReturnTo } from "../redirect.ts";
 
 export function postActionRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
-  const editForm = (c: WebContext, post: Post, author: Account, text: string, error?: string | null) =>
+  const editForm = (c: WebContext, post: Post, author: Account, form: { text: string; summary: string | null; media: MediaAttachment[] }, error?: string | null) =>
     page(
       c,
       { title: "Edit post" },
@@ -27,33 +30,58 @@ export function postActionRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
 ${messageBox(error)}
 ${csrfInput(c)}
 <label for="edit-text">Post text</label>
-<textarea id="edit-text" name="text" rows="5" data-max="500">${text}</textarea>
+<textarea id="edit-text" name="text" rows="5" data-max="500">${form.text}</textarea>
 <p class="hint">Earlier versions stay visible in the edit history.</p>
+<label for="edit-summary">Content warning <span class="muted">(optional)</span></label>
+<input type="text" id="edit-summary" name="summary" maxlength="200" value="${form.summary ?? ""}">
+${form.media.length
+    ? html`<ol class="pending-media" aria-label="Attached media">${form.media.map(
+        (m, i) => html`<li>${m.kind === "image" ? html`<img src="${attachmentUrls(ctx, m).previewUrl}" alt="" width="96" height="96">` : ""}
+<div><label for="edit-alt-${m.id}">Description (alt text) of ${m.kind === "image" ? "image" : "video"} ${i + 1}</label>
+<textarea id="edit-alt-${m.id}" name="alt_${m.id}" rows="2" maxlength="1500" data-alt>${m.description}</textarea></div></li>`,
+      )}</ol>`
+    : ""}
 <div class="row"><button type="submit">Save</button><a href="${postPath(author, post.id)}">Cancel</a><span class="counter" aria-live="polite" data-counter-for="edit-text"></span></div>
 </form>`,
     );
 
+  const ownPost = async (viewer: Account, id: string | undefined) => {
+    const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
+    if (!post || post.accountId !== viewer.id || post.repostOfId || !post.local) return null;
+    return { post, media: (await attachmentsForPosts(ctx.db.kysely, [post.id])).get(post.id) ?? [] };
+  };
+
   web.get("/posts/:id/edit", async (c) => {
     const viewer = c.get("viewer");
     if (!viewer) return loginRedirect(c);
-    const id = c.req.param("id");
-    const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
-    if (!post || post.accountId !== viewer.id || post.repostOfId || !post.local) return failPage(c, "not_found", "That post does not exist or is not yours to edit.");
-    return c.html(editForm(c, post, viewer, post.text));
+    const own = await ownPost(viewer, c.req.param("id"));
+    if (!own) return failPage(c, "not_found", "That post does not exist or is not yours to edit.");
+    return c.html(editForm(c, own.post, viewer, { text: own.post.text, summary: own.post.summary, media: own.media }));
   });
 
+  // Text and content warning go through one edit (a new history entry) only when they
+  // changed, so fixing a description alone works on a post without text too.
   web.post("/posts/:id/edit", async (c) => {
     const viewer = c.get("viewer");
     if (!viewer) return loginRedirect(c);
-    const id = c.req.param("id");
+    const own = await ownPost(viewer, c.req.param("id"));
+    if (!own) return failPage(c, "not_found", "That post does not exist or is not yours to edit.");
     const f = await formData(c);
-    const r = await ctx.services.posts.edit(viewer.id, isId(id) ? id : "0", { text: f.text ?? "" });
-    if (!r.ok) {
-      const post = isId(id) ? await findPostById(ctx.db.kysely, id) : null;
-      if (!post || post.accountId !== viewer.id) return failPage(c, r.error, r.message);
-      return c.html(editForm(c, post, viewer, f.text ?? "", r.message), statusFor(r.error));
+    const text = (f.text ?? "").replace(/\r\n?/g, "\n");
+    const summary = f.summary === undefined ? own.post.summary : f.summary.trim() || null;
+    const again = (message: string, status: ReturnType<typeof statusFor>) =>
+      c.html(editForm(c, own.post, viewer, { text, summary, media: own.media.map((m) => ({ ...m, description: f[`alt_${m.id}`] ?? m.description })) }, message), status);
+    if (text !== own.post.text || summary !== own.post.summary) {
+      const r = await ctx.services.posts.edit(viewer.id, own.post.id, { text, summary });
+      if (!r.ok) return again(r.message, statusFor(r.error));
     }
-    return c.redirect(postPath(viewer, r.value.id), 303);
+    for (const m of own.media) {
+      const description = f[`alt_${m.id}`];
+      if (description === undefined || description === m.description) continue;
+      const r = await ctx.services.media.update(viewer.id, m.id, { description });
+      if (!r.ok) return again(r.message, statusFor(r.error));
+    }
+    return c.redirect(postPath(viewer, own.post.id), 303);
   });
 
   // like, unlike, repost, unrepost: same shape, the service decides.
