@@ -49,7 +49,7 @@ export async function enqueue(
       id,
       queue,
       payload: JSON.stringify(payload),
-      run_at: now + (opts.delayMs ?? 0),
+      run_at: now + Math.round(opts.delayMs ?? 0),
       attempts: 0,
       locked_until: null,
       created_at: now,
@@ -130,7 +130,8 @@ export async function renewLeases(db: Db, ids: readonly string[], leaseMs: numbe
 export async function retryJob(db: Db, id: string, delayMs: number): Promise<void> {
   await db.kysely
     .updateTable("jobs")
-    .set({ run_at: Date.now() + delayMs, locked_until: null })
+    // run_at is a bigint column: PostgreSQL refuses a fractional value.
+    .set({ run_at: Date.now() + Math.round(delayMs), locked_until: null })
     .where("id", "=", id)
     .execute();
 }
