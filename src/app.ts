@@ -8,7 +8,7 @@ import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
 import { EVENTS_QUEUE } from "./services/deps.ts";
 import { createServices, type Services } from "./services/index.ts";
-import { JobSignal, Worker } from "./jobs/worker.ts";
+import { forwardSignalToPostgres, JobSignal, Worker } from "./jobs/worker.ts";
 import { EventBroadcast } from "./jobs/broadcast.ts";
 import { logger } from "./log.ts";
 import { mountWeb } from "./web/mount.ts";
@@ -60,6 +60,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   const db = opts.db ?? (await openDatabase(config.databaseUrl));
   await migrate(db.kysely);
   const signal = new JobSignal();
+  const stopForwarding = forwardSignalToPostgres(db, signal);
   const services = createServices({ db, config, signal });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
@@ -100,6 +101,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
       }
     },
     async close() {
+      stopForwarding();
       await worker.stop();
       await broadcast.close();
       await db.close();

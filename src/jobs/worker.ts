@@ -3,6 +3,7 @@
 // enqueued by this process), on PostgreSQL NOTIFY (a job enqueued by another process), or
 // when the next delayed job falls due; never polls in a tight loop.
 import { EventEmitter } from "node:events";
+import { sql } from "kysely";
 import type { Db } from "../db/kysely.ts";
 import { claimJobs, completeJob, retryJob, nextDueAt, renewLeases, NOTIFY_CHANNEL } from "./queue.ts";
 import type { ClaimedJob } from "./queue.ts";
@@ -36,6 +37,27 @@ export class JobSignal extends EventEmitter {
   notify(): void {
     this.emit("job");
   }
+}
+
+/**
+ * On PostgreSQL, a job committed by this process also wakes the workers of other processes.
+ * Jobs queued outside a service transaction (Fedify's queue: an inbox activity taken by a
+ * `--no-workers` web process) only signal this process; without this, a `weft worker`
+ * process found them at its next safety-net poll, seconds later. Returns the detach.
+ */
+export function forwardSignalToPostgres(db: Db, signal: JobSignal): () => void {
+  if (db.dialect !== "postgres") return () => {};
+  let pending = false;
+  const onJob = () => {
+    if (pending) return;
+    pending = true; // one NOTIFY for a burst of enqueues in the same tick
+    queueMicrotask(() => {
+      pending = false;
+      sql`SELECT pg_notify(${NOTIFY_CHANNEL}, '')`.execute(db.kysely).catch(() => {});
+    });
+  };
+  signal.on("job", onJob);
+  return () => void signal.off("job", onJob);
 }
 
 export class Worker {
