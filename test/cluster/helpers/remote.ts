@@ -1,0 +1,132 @@
+// A small fake fediverse server for the cluster tests, on http://127.0.0.1:<port> (Fedify
+// accepts http origins on loopback when WEFT_ALLOW_PRIVATE_ADDRESS is on, so child
+// processes need no test CA or DNS trick). It serves actor documents with a real RSA key,
+// records every inbox POST by activity id, can answer slowly (so a fan-out is still in
+// flight when a worker is killed) or with 503 (a server that is down), and signs the
+// activities it sends to Weft. It verifies nothing it receives: that is not under test.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportSpki, signRequest } from "@fedify/fedify";
+
+const AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
+
+export interface Delivery {
+  id: string;
+  type: string;
+  objectId: string | null;
+  at: number;
+}
+
+export interface SlowRemote {
+  origin: string;
+  actorUri(name: string): string;
+  /** Inbox POSTs answered 2xx, in arrival order (raw: a redelivery appears twice). */
+  received: Delivery[];
+  /** Inbox POSTs answered with `status` >= 300 (the outage). */
+  refused: number;
+  /** Inbox POSTs received but not answered yet. */
+  inFlight: number;
+  /** Milliseconds before answering an inbox POST. */
+  delayMs: number;
+  /** The status inbox POSTs get: 202, or 503 while "down". */
+  status: number;
+  /** Called when an inbox POST arrives (before the delay). */
+  onPost: (() => void) | null;
+  /** A signed POST of `activity` to `inbox`, as actor `name`. */
+  post(inbox: string, name: string, activity: Record<string, unknown>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startSlowRemote(): Promise<SlowRemote> {
+  const keys = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const pem = await exportSpki(keys.publicKey);
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const actorUri = (n: string) => `${origin}/users/${n}`;
+  const actorDoc = (n: string) => ({
+    "@context": AS_CONTEXT,
+    id: actorUri(n),
+    type: "Person",
+    preferredUsername: n,
+    name: n,
+    inbox: `${actorUri(n)}/inbox`,
+    outbox: `${actorUri(n)}/outbox`,
+    followers: `${actorUri(n)}/followers`,
+    endpoints: { sharedInbox: `${origin}/inbox` },
+    publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
+  });
+  const remote: SlowRemote = {
+    origin,
+    actorUri,
+    received: [],
+    refused: 0,
+    inFlight: 0,
+    delayMs: 0,
+    status: 202,
+    onPost: null,
+    async post(inbox, name, activity) {
+      const body = JSON.stringify({ "@context": AS_CONTEXT[0], ...activity });
+      const req = new Request(inbox, { method: "POST", headers: { "content-type": "application/activity+json", accept: "application/activity+json" }, body });
+      return fetch(await signRequest(req, keys.privateKey, new URL(`${actorUri(name)}#main-key`)));
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  server.on("request", (req, res) => {
+    const url = new URL(req.url ?? "/", origin);
+    if (req.method === "POST") {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        remote.inFlight++;
+        remote.onPost?.();
+        setTimeout(() => {
+          remote.inFlight--;
+          if (remote.status >= 300) {
+            remote.refused++;
+            res.writeHead(remote.status).end("unavailable");
+            return;
+          }
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            const object = typeof body.object === "string" ? body.object : (body.object?.id ?? null);
+            remote.received.push({ id: String(body.id), type: String(body.type), objectId: object, at: Date.now() });
+          } catch {
+            /* not JSON: not counted */
+          }
+          res.writeHead(202).end();
+        }, remote.delayMs);
+      });
+      return;
+    }
+    const m = /^\/users\/([a-z0-9_]+)$/.exec(url.pathname);
+    if (req.method === "GET" && m) {
+      res.writeHead(200, { "content-type": "application/activity+json" }).end(JSON.stringify(actorDoc(m[1])));
+      return;
+    }
+    res.writeHead(404).end("not found");
+  });
+  return remote;
+}
+
+/** Distinct activity ids a remote received, and how many raw deliveries beyond those. */
+export function tally(remotes: SlowRemote[], pick: (d: Delivery) => boolean): { distinct: number; raw: number; perRemote: number[] } {
+  let raw = 0;
+  let distinct = 0;
+  const perRemote: number[] = [];
+  for (const r of remotes) {
+    const mine = r.received.filter(pick);
+    raw += mine.length;
+    const ids = new Set(mine.map((d) => d.id)).size;
+    distinct += ids;
+    perRemote.push(ids);
+  }
+  return { distinct, raw, perRemote };
+}
