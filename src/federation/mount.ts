@@ -11,6 +11,7 @@ import { sharedAccount, type FedData } from "./context.ts";
 import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
+import { wireReach } from "./reach.ts";
 import { refuseInboxBody } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
@@ -26,6 +27,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
   void federation.startQueue(data);
   registerOutbound(ctx, federation, data);
   wireRemoteMentions(ctx, federation, data);
+  wireReach(ctx, federation, data);
 
   app.use("*", async (c, next) => {
     const req = c.req.raw;

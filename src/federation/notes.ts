@@ -20,15 +20,30 @@ export async function noteContext(db: Kysely<Database>, origin: string, post: Po
     db.selectFrom("post_mentions").innerJoin("accounts", "accounts.id", "post_mentions.account_id").selectAll("accounts").where("post_mentions.post_id", "=", post.id).execute(),
     db.selectFrom("post_tags").select("tag").where("post_id", "=", post.id).orderBy("tag").execute(),
   ]);
+  const mentions = mentionRows.map((r) => rowToAccount(r));
+  // The remote author of the post replied to or quoted is tagged and addressed too, even
+  // when the text does not name them: Mastodon, Misskey and GoToSocial notify on Mention
+  // tags, not on inReplyTo alone.
+  const addressAuthor = async (p: Post) => {
+    if (p.local || mentions.some((m) => m.id === p.accountId)) return;
+    const a = await findAccountById(db, p.accountId);
+    if (a?.uri) mentions.push(a);
+  };
   let inReplyTo: string | null = post.inReplyToUri;
   if (post.inReplyToId) {
     const parent = await findPostById(db, post.inReplyToId);
-    if (parent) inReplyTo = postObjectUri(origin, parent);
+    if (parent) {
+      inReplyTo = postObjectUri(origin, parent);
+      await addressAuthor(parent);
+    }
   }
   let quote: string | null = null;
   if (post.quoteOfId) {
     const q = await findPostById(db, post.quoteOfId);
-    if (q) quote = postObjectUri(origin, q);
+    if (q) {
+      quote = postObjectUri(origin, q);
+      await addressAuthor(q);
+    }
   }
   // Only files stored here go out; their URLs are under our origin.
   const media = (await attachmentsForPosts(db, [post.id])).get(post.id) ?? [];
@@ -39,7 +54,7 @@ export async function noteContext(db: Kysely<Database>, origin: string, post: Po
     origin,
     attachments,
     author: author ?? (await findAccountById(db, post.accountId))!,
-    mentions: mentionRows.map((r) => rowToAccount(r)).sort((a, b) => a.id.localeCompare(b.id)),
+    mentions: mentions.sort((a, b) => a.id.localeCompare(b.id)),
     tags: tagRows.map((t) => t.tag),
     inReplyTo,
     quote,

@@ -4,6 +4,7 @@
 import type { Account } from "../domain/account.ts";
 import { newId } from "../domain/ids.ts";
 import { fail, ok, type Result } from "../domain/result.ts";
+import { isShared } from "../domain/fediverse.ts";
 import { findAccountById } from "../db/repositories/accounts.ts";
 import { isBlockedEitherWay } from "../db/views/relations.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
@@ -25,6 +26,10 @@ export class FollowService {
     const [follower, target] = await Promise.all([findAccountById(this.#db, followerId), findAccountById(this.#db, targetId)]);
     if (!follower || !target || (target.suspended && target.domain === null)) return fail("not_found", "No such account.");
     if (follower.suspended) return fail("forbidden", "This account is suspended.");
+    // Nothing is sent for an account that does not share: the follow would hang pending.
+    if (target.domain !== null && !isShared(follower, this.#deps.config)) {
+      return fail("forbidden", "Turn on fediverse sharing (Settings > Fediverse sharing) to follow people on other servers.");
+    }
     if (await isBlockedEitherWay(this.#db, followerId, targetId)) return fail("forbidden", "You cannot follow this account.");
     const existing = await this.#db.selectFrom("follows").select("state").where("follower_id", "=", followerId).where("followee_id", "=", targetId).executeTakeFirst();
     if (existing) return ok(existing.state);

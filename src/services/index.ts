@@ -6,6 +6,7 @@ import type { ServiceDeps } from "./deps.ts";
 import { FollowService } from "./follows.ts";
 import { MediaService } from "./media.ts";
 import { PostService } from "./posts.ts";
+import { RemoteReach } from "./remote-reach.ts";
 import { TextRenderer } from "./text-renderer.ts";
 
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   readonly follows: FollowService;
   readonly blocks: BlockService;
   readonly media: MediaService;
+  /** Looking up and reading other servers (the fetching is plugged in by federation). */
+  readonly reach: RemoteReach;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -28,5 +31,6 @@ export function createServices(deps: ServiceDeps): Services {
     follows,
     blocks: new BlockService(deps, follows),
     media,
+    reach: new RemoteReach(deps),
   };
 }

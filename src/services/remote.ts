@@ -76,6 +76,10 @@ export class RemoteService {
     return r ? rowToPost(r) : null;
   }
 
+  async findPostById(id: string): Promise<Post | null> {
+    return findPostById(this.#db, id);
+  }
+
   /** Stores or refreshes a remote actor, keyed on its uri. */
   async upsertAccount(a: RemoteAccountInput): Promise<Account> {
     const now = nowIso();
@@ -143,6 +147,10 @@ export class RemoteService {
         })
         .execute();
       await this.#writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
+      // Replies stored before this post (out of order, or backfilled) now hang under it.
+      const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
+      const linked = Number(orphans.numUpdatedRows ?? 0);
+      if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
       // Only URLs are kept; Weft's media proxy fetches them when someone looks.
       if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
       if (parent) {

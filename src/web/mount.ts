@@ -19,6 +19,7 @@ import { composeRoutes } from "./routes/compose.ts";
 import { postActionRoutes } from "./routes/post-actions.ts";
 import { postRoutes } from "./routes/posts.ts";
 import { profileRoutes } from "./routes/profile.ts";
+import { remoteRoutes } from "./routes/remote.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 
@@ -70,6 +71,7 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   composeRoutes(web, ctx);
   postRoutes(web, ctx);
   postActionRoutes(web, ctx);
+  remoteRoutes(web, ctx);
   profileRoutes(web, ctx);
 
   web.get("*", (c) => {

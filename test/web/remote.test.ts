@@ -61,6 +61,10 @@ test("remote accounts have /@user@host profiles and post pages", async () => {
   const reply = await c.postText("Hi Zoë", { in_reply_to_id: postId });
   assert.deepEqual(articleIds((await c.get(`/@zoe@remote.example/posts/${postId}`)).text), [postId, reply]);
   assert.equal((await c.post(`/posts/${postId}/like`, {})).status, 303);
+  // Following elsewhere needs fediverse sharing (nothing would be sent without it).
+  assert.match((await c.post("/@zoe@remote.example/follow", {})).text, /Turn on fediverse sharing/);
+  const me = await srv.weft.db.kysely.selectFrom("accounts").select("id").where("username_lower", "=", "local").executeTakeFirstOrThrow();
+  assert.ok((await srv.weft.services.accounts.setFediverseSharing(me.id, true)).ok);
   await c.post("/@zoe@remote.example/follow", {});
   assert.match((await c.get("/@zoe@remote.example")).text, /Requested · cancel/);
   assert.equal((await c.get("/@nobody@remote.example")).status, 404);

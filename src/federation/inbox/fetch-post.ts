@@ -4,7 +4,7 @@
 import { isActor } from "@fedify/vocab";
 import type { Post } from "../../domain/post.ts";
 import { asActorToAccountFields, asObjectToPostFields, isPostLike } from "../mappers/as-to-domain.ts";
-import { isLocalUri } from "../uris.ts";
+import { INSTANCE_ACTOR, isLocalUri } from "../uris.ts";
 import type { Ctx } from "./common.ts";
 import { ownedBy, resolvePostInput } from "./create.ts";
 
@@ -13,13 +13,15 @@ export async function fetchRemotePost(ctx: Ctx, uri: URL, depth = 0): Promise<Po
   const { remote } = ctx.data;
   const known = await remote.findPostByUri(uri.href);
   if (known) return known;
-  const object = await ctx.lookupObject(uri.href).catch(() => null);
+  // Signed by the instance actor: secure-mode servers (GoToSocial, Threads) refuse unsigned GETs.
+  const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+  const object = await ctx.lookupObject(uri.href, { documentLoader }).catch(() => null);
   if (!object || !isPostLike(object) || object.id?.href !== uri.href) return null;
   const authorId = object.attributionIds[0];
   if (!authorId || authorId.origin !== uri.origin) return null;
   let author = await remote.findAccountByUri(authorId.href);
   if (!author) {
-    const actor = await ctx.lookupObject(authorId.href).catch(() => null);
+    const actor = await ctx.lookupObject(authorId.href, { documentLoader }).catch(() => null);
     if (!actor || !isActor(actor) || actor.id?.href !== authorId.href) return null;
     const fields = await asActorToAccountFields(actor);
     if (!fields) return null;

@@ -10,6 +10,7 @@ import { loadAttachments } from "../components/media.ts";
 import { pager, postList } from "../components/post.ts";
 import type { WebContext, WebEnv } from "../env.ts";
 import { page } from "../layout.ts";
+import { feedTabs } from "../components/remote.ts";
 
 export function cursor(c: WebContext): string | null {
   const v = c.req.query("max_id");
@@ -41,7 +42,7 @@ ${postList(c, posts, "Nothing posted yet.")}${pager(c, posts, DEFAULT_LIMIT)}`,
       page(
         c,
         { title: "Home", nav: "home" },
-        html`<h1>Following</h1>
+        html`<h1>Following</h1>${feedTabs("following")}
 ${maxId ? "" : composer(c, { id: "compose", label: "New post", returnTo: "/" })}
 ${postList(c, posts, "Your feed is empty. Post something, or find people to follow with Search.")}
 ${pager(c, posts, DEFAULT_LIMIT)}`,

@@ -52,6 +52,8 @@ export function postRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const found = await postAt(ctx, c);
     if (found instanceof Response) return found;
     const viewer = c.get("viewer");
+    // A remote post's conversation is fetched from its servers (bounded; at most every few minutes).
+    if (viewer && !found.post.local) await ctx.services.reach.backfillThread(viewer.id, found.post);
     const t = await thread(ctx.db.kysely, found.post.id, viewer?.id ?? null);
     if (!t) return failPage(c, "not_found", "That post does not exist or was deleted.");
     await loadAttachments(ctx, c, [...t.ancestors, t.post, ...t.descendants]);

@@ -18,10 +18,12 @@ import { csrfInput, page, type Html } from "../layout.ts";
 import { herePath } from "../redirect.ts";
 import { cursor } from "./home.ts";
 import { findByHandle } from "./profile-lookup.ts";
+import { remoteProfile } from "./remote-profile.ts";
 
 async function visibleAccount(ctx: WeftContext, c: WebContext): Promise<Account | Response> {
-  const a = await findByHandle(ctx, c.req.param("handle") ?? "");
+  let a = await findByHandle(ctx, c.req.param("handle") ?? "");
   const viewer = c.get("viewer");
+  a = await remoteProfile(ctx, c, a);
   if (!a || ((a.suspended || !a.approved) && viewer?.id !== a.id)) return failPage(c, "not_found", "There is no such account here.");
   return a;
 }

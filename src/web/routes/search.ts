@@ -10,6 +10,7 @@ import { avatar, loadAttachments } from "../components/media.ts";
 import { pager, postList } from "../components/post.ts";
 import type { WebEnv } from "../env.ts";
 import { page } from "../layout.ts";
+import { remoteLookupSection } from "../components/remote.ts";
 import { cursor } from "./home.ts";
 
 export function searchRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
@@ -26,11 +27,12 @@ export function searchRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
       q.startsWith("@") ? Promise.resolve([]) : searchPosts(ctx.db.kysely, q.replace(/^#/, ""), viewer?.id ?? null, { maxId: cursor(c), limit: DEFAULT_LIMIT }),
     ]);
     await loadAttachments(ctx, c, posts);
+    const fedi = await remoteLookupSection(ctx, c, q);
     return c.html(
       page(
         c,
         { title: `Search: ${q}`, nav: "search" },
-        html`<h1>Search</h1>${form}
+        html`<h1>Search</h1>${form}${fedi}
 <section aria-labelledby="h-people"><h2 id="h-people">People</h2>
 ${accounts.length ? html`<ul class="people">${accounts.map((a) => html`<li><span class="person">${avatar(c, a)}<a href="${profilePath(a)}">${a.displayName || a.username}</a> <span class="muted">${handleOf(a)}</span></span></li>`)}</ul>` : html`<p class="muted">No people found.</p>`}</section>
 <section aria-labelledby="h-tags"><h2 id="h-tags">Hashtags</h2>

@@ -1,0 +1,32 @@
+// Pieces of the web UI for reaching out to other servers: the Following/Fediverse tabs
+// and the search result for a looked-up handle or URL.
+import { html } from "hono/html";
+import type { WeftContext } from "../../app.ts";
+import { handleOf } from "../../domain/account.ts";
+import { looksRemote } from "../../services/remote-reach.ts";
+import type { WebContext } from "../env.ts";
+import type { Html } from "../layout.ts";
+import { avatar } from "./media.ts";
+import { postPath, profilePath } from "./paths.ts";
+
+export function feedTabs(current: "following" | "fediverse"): Html {
+  const cur = (t: string) => (t === current ? html` aria-current="page"` : "");
+  return html`<ul class="tabs"><li><a href="/"${cur("following")}>Following</a></li><li><a href="/fediverse"${cur("fediverse")}>Fediverse</a></li></ul>`;
+}
+
+/** The "On the fediverse" section of a search for `@name@host` or an https link; "" for other queries. */
+export async function remoteLookupSection(ctx: WeftContext, c: WebContext, q: string): Promise<Html | string> {
+  const viewer = c.get("viewer");
+  if (!viewer || !looksRemote(q)) return "";
+  const r = await ctx.services.reach.lookup(viewer.id, q);
+  let body: Html;
+  if (!r.ok) body = html`<p class="${r.error === "not_found" ? "muted" : "error"}" role="${r.error === "not_found" ? "status" : "alert"}">${r.message}</p>`;
+  else if ("post" in r.value) {
+    const { post, author } = r.value;
+    body = html`<ul class="people"><li><span class="person">${avatar(c, author)}<a href="${postPath(author, post.id)}">Post by ${author.displayName || author.username}</a> <span class="muted">${handleOf(author)}</span></span></li></ul>`;
+  } else {
+    const a = r.value.account;
+    body = html`<ul class="people"><li><span class="person">${avatar(c, a)}<a href="${profilePath(a)}">${a.displayName || a.username}</a> <span class="muted">${handleOf(a)}</span></span></li></ul>`;
+  }
+  return html`<section aria-labelledby="h-fedi"><h2 id="h-fedi">On the fediverse</h2>${body}</section>`;
+}
