@@ -32,8 +32,26 @@ async function importPair(kind: "rsa" | "ed25519", publicJwk: JsonWebKey, privat
   };
 }
 
+// Imported keys per database (so two servers in one process keep theirs apart). Keys are
+// never rotated, so a cached pair stays right; importing them on every actor fetch kept the
+// main thread waiting on the crypto thread pool in the viral-read benchmark.
+const KEY_CACHE_SIZE = 1000;
+const keyCache = new WeakMap<Db, Map<string, Promise<ActorKeyPair[]>>>();
+
 /** The account's two key pairs, RSA first (Fedify signs HTTP requests with the first RSA key). */
-export async function actorKeyPairs(db: Db, accountId: string): Promise<ActorKeyPair[]> {
+export function actorKeyPairs(db: Db, accountId: string): Promise<ActorKeyPair[]> {
+  let cache = keyCache.get(db);
+  if (!cache) keyCache.set(db, (cache = new Map()));
+  const hit = cache.get(accountId);
+  if (hit) return hit;
+  const loading = loadActorKeyPairs(db, accountId);
+  cache.set(accountId, loading);
+  loading.catch(() => cache.delete(accountId));
+  if (cache.size > KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return loading;
+}
+
+async function loadActorKeyPairs(db: Db, accountId: string): Promise<ActorKeyPair[]> {
   const k = fedDb(db);
   const out: ActorKeyPair[] = [];
   for (const kind of ["rsa", "ed25519"] as const) {
