@@ -1,5 +1,6 @@
 // Gathers what serializers need beyond the views, in a few batched queries per response:
 // account counters, and the viewer's bookmarks and pins among the posts shown.
+import { idTime } from "../../domain/ids.ts";
 import type { WeftContext } from "../../app.ts";
 import type { Account } from "../../domain/account.ts";
 import type { PostView } from "../../db/views/post-views.ts";
@@ -19,13 +20,15 @@ export async function loadStats(ctx: WeftContext, accountIds: string[]): Promise
   const [followers, following, posts] = await Promise.all([
     db.selectFrom("follows").select(["followee_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("followee_id", "in", ids).where("state", "=", "accepted").groupBy("followee_id").execute(),
     db.selectFrom("follows").select(["follower_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("follower_id", "in", ids).where("state", "=", "accepted").groupBy("follower_id").execute(),
-    db.selectFrom("posts").select(["account_id as id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.max("created_at").as("last")]).where("account_id", "in", ids).groupBy("account_id").execute(),
+    db.selectFrom("posts").select(["account_id as id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.max("id").as("last")]).where("account_id", "in", ids).groupBy("account_id").execute(),
   ]);
   for (const r of followers) out.get(r.id)!.followers = Number(r.n);
   for (const r of following) out.get(r.id)!.following = Number(r.n);
   for (const r of posts) {
     out.get(r.id)!.statuses = Number(r.n);
-    out.get(r.id)!.lastStatusAt = r.last as string | null;
+    // max(id) rather than max(created_at): ids are time-ordered and the (account_id, id)
+    // index answers it without reading the rows.
+    out.get(r.id)!.lastStatusAt = r.last ? new Date(idTime(r.last as string)).toISOString() : null;
   }
   return out;
 }
