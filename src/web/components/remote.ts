@@ -30,3 +30,12 @@ export async function remoteLookupSection(ctx: WeftContext, c: WebContext, q: st
   }
   return html`<section aria-labelledby="h-fedi"><h2 id="h-fedi">On the fediverse</h2>${body}</section>`;
 }
+
+const KIND_LABELS: Record<string, string> = { Article: "Article", Page: "Page", Video: "Video", Image: "Photo", Question: "Poll", Document: "Document" };
+
+/** The title of a remote Article, Page or Video (WordPress, Lemmy, PeerTube), linked to the original. */
+export function remoteTitle(p: { local: boolean; title: string | null; objectType: string | null; url: string | null; uri: string | null }): Html | string {
+  if (p.local || !p.title) return "";
+  const kind = p.objectType ? KIND_LABELS[p.objectType] : undefined;
+  return html`<p class="post-title">${kind ? html`<span class="muted">${kind}:</span> ` : ""}<a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer"><strong>${p.title}</strong></a></p>`;
+}
