@@ -7,6 +7,7 @@ import { startTestServer, testDatabaseUrl, type TestServer } from "../helpers/se
 import { runCli } from "../../src/cli.ts";
 import { createToken } from "../../src/api/mastodon/tokens.ts";
 import { findAccountById } from "../../src/db/repositories/accounts.ts";
+import { unwrap } from "../../src/domain/result.ts";
 import { bearer, user } from "./helpers.ts";
 
 let server: TestServer;
@@ -187,6 +188,11 @@ test("multi-get, tag info, and search resolve through the federation hook", asyn
   try {
     const anon = (await (await get("/api/v2/search?q=@rita@remote.example&resolve=true", null)).json()) as { accounts: unknown[] };
     assert.deepEqual(anon.accounts, []); // no resolving for anonymous callers
+    // Nor for accounts that do not share with the fediverse (cannot reach out while unreachable).
+    const unshared = (await (await get("/api/v2/search?q=@rita@remote.example&resolve=true")).json()) as { accounts: unknown[] };
+    assert.deepEqual(unshared.accounts, []);
+    assert.deepEqual(asked, []);
+    unwrap(await server.weft.services.accounts.setFediverseSharing(meId, true));
     const r = (await (await get("/api/v2/search?q=@rita@remote.example&resolve=true")).json()) as { accounts: { acct: string; avatar: string; url: string }[] };
     assert.deepEqual(asked, ["rita@remote.example"]);
     assert.equal(r.accounts[0].acct, "rita@remote.example");

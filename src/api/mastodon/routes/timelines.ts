@@ -10,6 +10,8 @@ import { bool, list, notFound, pageParams, setLinkHeader, str } from "../http.ts
 import { renderAccounts, renderNotifications, renderStatuses } from "../render.ts";
 import { notificationTypesFromMastodon } from "../serializers/notification.ts";
 import type { Account } from "../../../domain/account.ts";
+import { isShared } from "../../../domain/fediverse.ts";
+import { findAccountById } from "../../../db/repositories/accounts.ts";
 
 export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
   const db = ctx.db.kysely;
@@ -95,6 +97,11 @@ export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
     return c.json({ name: name.toLowerCase(), url: `${ctx.config.origin}/tags/${encodeURIComponent(name.toLowerCase())}`, history: [], following: false });
   });
 
+  async function viewerShares(ctx: WeftContext, accountId: string): Promise<boolean> {
+    const me = await findAccountById(ctx.db.kysely, accountId);
+    return !!me && isShared(me, ctx.config);
+  }
+
   // search v2. `resolve=true` with a remote handle asks the federation layer (through the
   // text renderer's resolveRemote hook, set when federation is mounted) to look it up.
   api.get("/api/v2/search", async (c) => {
@@ -108,7 +115,9 @@ export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
     if (q && want("accounts")) {
       accounts = await searchAccounts(db, q, limit);
       const handle = /^@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+(?::\d+)?)$/.exec(q);
-      if (handle && accounts.length === 0 && viewer && bool(p, "resolve")) {
+      // Looking up other servers is for accounts that share with the fediverse (you cannot
+      // reach out while unreachable), as in the web UI's search.
+      if (handle && accounts.length === 0 && viewer && bool(p, "resolve") && (await viewerShares(ctx, viewer.id))) {
         const found = await ctx.services.text.lookupMention({ username: handle[1], domain: handle[2].toLowerCase() });
         if (found) accounts = [found];
       }
