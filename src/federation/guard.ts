@@ -35,3 +35,21 @@ export function refuseInboxBody(body: ArrayBuffer): Response | null {
   if (jsonDepth(text) > MAX_JSON_DEPTH) return new Response("JSON nested too deeply", { status: 400 });
   return null;
 }
+
+const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
+
+/**
+ * Signature strength checks Fedify leaves out, on draft-cavage signatures: Fedify also
+ * takes a SHA-512-only or SHA-1 Digest and ignores the `algorithm` parameter. Mastodon
+ * refuses both (`verify_body_digest!`, algorithm allow-list), so Weft does too
+ * (SECURITY-CASES 3, 6). 401, like any other bad signature.
+ */
+export function refuseWeakSignature(headers: Headers): Response | null {
+  const sig = headers.get("signature");
+  if (!sig || headers.has("signature-input")) return null;
+  const algorithm = /(?:^|,)\s*algorithm="([^"]*)"/i.exec(sig)?.[1]?.toLowerCase();
+  if (algorithm !== undefined && !DRAFT_ALGORITHMS.has(algorithm)) return new Response("Unsupported signature algorithm", { status: 401 });
+  const digest = headers.get("digest");
+  if (digest !== null && !/(?:^|,)\s*sha-256=/i.test(digest)) return new Response("Digest must be SHA-256", { status: 401 });
+  return null;
+}

@@ -12,7 +12,7 @@ import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
-import { refuseInboxBody } from "./guard.ts";
+import { refuseInboxBody, refuseWeakSignature } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -54,10 +54,14 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     const target = new URL(path + url.search, ctx.config.origin);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
     if (body && req.method === "POST") {
-      const refused = refuseInboxBody(body);
+      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers);
       if (refused) return refused;
     }
-    const canonical = new Request(target, { method: req.method, headers: req.headers, body });
+    // The signed `host` must be ours: a request signed for another server and replayed
+    // here with its Host header does not verify (SECURITY-CASES 11).
+    const headers = new Headers(req.headers);
+    headers.set("host", target.host);
+    const canonical = new Request(target, { method: req.method, headers, body });
     let fellThrough = false;
     const res = await federation.fetch(canonical, {
       contextData: data,
