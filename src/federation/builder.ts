@@ -1,7 +1,7 @@
 // Builds one server's Fedify Federation: dispatchers, inbox listeners, Weft's own KvStore
 // and durable queue. Built per Weft (no module-level federation), so tests run several.
 import { createFederationBuilder, createExponentialBackoffPolicy, type Federation } from "@fedify/fedify";
-import { Accept, Announce, Block, Create, Delete, EmojiReact, Flag, Follow, Like, Reject, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, Block, Create, Delete, EmojiReact, Flag, Follow, Like, Move, Reject, Undo, Update } from "@fedify/vocab";
 import type { WeftContext } from "../app.ts";
 import type { FedData } from "./context.ts";
 import { registerActor } from "./dispatchers/actor.ts";
@@ -15,6 +15,7 @@ import { onCreate } from "./inbox/create.ts";
 import { onDelete } from "./inbox/delete.ts";
 import { onAccept, onFollow, onReject } from "./inbox/follow.ts";
 import { onLike } from "./inbox/like.ts";
+import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
 import { WeftKvStore } from "./kv.ts";
@@ -28,7 +29,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
   registerCollections(builder);
   registerObjects(builder);
   registerNodeInfo(builder);
-  // Unregistered types (Move, Add, Question votes, ...) are answered 202 and ignored by
+  // Unregistered types (Add, Question votes, ...) are answered 202 and ignored by
   // Fedify, never a 500.
   builder
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
@@ -44,6 +45,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     .on(Undo, onUndo)
     .on(Block, onBlock)
     .on(Flag, onFlag)
+    .on(Move, onMove)
     // Fetches made while handling the shared inbox (keys, actors, objects) are signed by
     // the instance actor: secure-mode servers refuse unsigned GETs (FEDERATION-NOTES).
     .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))

@@ -132,6 +132,27 @@ export class RemoteInteractionService {
     return true;
   }
 
+  /**
+   * A verified Move of `fromId` to `toId`: local followers of the old account follow the
+   * new one (pending until it accepts), and their old follow is undone.
+   */
+  async moveFollowers(fromId: string, toId: string): Promise<number> {
+    await this.#db.updateTable("accounts").set({ moved_to_id: toId }).where("id", "=", fromId).execute();
+    const follows = await this.#db
+      .selectFrom("follows")
+      .innerJoin("accounts", "accounts.id", "follows.follower_id")
+      .select("follows.follower_id")
+      .where("follows.followee_id", "=", fromId)
+      .where("accounts.domain", "is", null)
+      .execute();
+    let moved = 0;
+    for (const f of follows) {
+      await this.#follows.unfollow(f.follower_id, fromId);
+      if ((await this.#follows.follow(f.follower_id, toId)).ok) moved++;
+    }
+    return moved;
+  }
+
   async block(remoteId: string, localId: string, uri: string): Promise<void> {
     await transaction(this.#deps, async (tx) => {
       await tx.insertInto("blocks").values({ account_id: remoteId, target_id: localId, created_at: nowIso(), uri }).onConflict((oc) => oc.columns(["account_id", "target_id"]).doNothing()).execute();
