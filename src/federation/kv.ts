@@ -7,6 +7,18 @@ function encode(key: KvKey): string {
   return JSON.stringify(key);
 }
 
+/**
+ * JSON with object keys sorted: cas compares values, not key order. Fedify's circuit
+ * breaker re-reads a stored state into an object with its keys in another order, so an
+ * order-sensitive compare always failed and a server marked unreachable stayed half-open
+ * (never probed again) — found by test/cluster/outage.test.ts.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value ?? null, (_k, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 function expiry(options?: KvStoreSetOptions): number | null {
   return options?.ttl ? Date.now() + options.ttl.total({ unit: "milliseconds" }) : null;
 }
@@ -45,7 +57,7 @@ export class WeftKvStore implements KvStore {
       const row = await tx.selectFrom("kv").select(["value", "expires_at"]).where("key", "=", encode(key)).executeTakeFirst();
       const live = row && (row.expires_at == null || Number(row.expires_at) > Date.now());
       const current = live ? JSON.parse(row.value) : undefined;
-      if (JSON.stringify(current) !== JSON.stringify(expectedValue)) return false;
+      if (canonical(current) !== canonical(expectedValue)) return false;
       const value = { key: encode(key), value: JSON.stringify(newValue ?? null), expires_at: expiry(options) };
       await tx
         .insertInto("kv")
