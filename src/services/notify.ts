@@ -35,6 +35,12 @@ export async function notify(
     )
     .executeTakeFirst();
   if (silenced) return;
+  // Nor from a server the recipient blocked for themselves.
+  const from = await tx.selectFrom("accounts").select("domain").where("id", "=", n.fromId).executeTakeFirst();
+  if (from?.domain) {
+    const serverBlocked = await tx.selectFrom("domain_blocks").select("domain").where("account_id", "=", n.recipientId).where("domain", "=", from.domain).executeTakeFirst();
+    if (serverBlocked) return;
+  }
   await tx
     .insertInto("notifications")
     .values({

@@ -8,6 +8,7 @@ import { findPostById, rowToPost } from "../db/repositories/posts.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps } from "./deps.ts";
 import type { FollowService } from "./follows.ts";
 import { notify, unnotify } from "./notify.ts";
+import { blocksServerOf } from "./remote-server-blocks.ts";
 import type { PostService } from "./posts.ts";
 
 export class RemoteInteractionService {
@@ -88,6 +89,8 @@ export class RemoteInteractionService {
 
   /** A remote Follow of a shared local account: accepted at once (shared accounts are public). */
   async receiveFollow(followerId: string, followeeId: string, uri: string): Promise<void> {
+    // From a server the account blocked for itself: refused (no Accept goes out).
+    if (await blocksServerOf(this.#deps, followeeId, followerId)) return;
     const existing = await this.#db.selectFrom("follows").selectAll().where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
     await transaction(this.#deps, async (tx) => {
       if (existing) {

@@ -20,6 +20,7 @@ import { postActionRoutes } from "./routes/post-actions.ts";
 import { postRoutes } from "./routes/posts.ts";
 import { profileRoutes } from "./routes/profile.ts";
 import { remoteRoutes } from "./routes/remote.ts";
+import { serverBlockRoutes } from "./routes/server-blocks.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 
@@ -72,6 +73,7 @@ export function mountWeb(app: Hono, ctx: WeftContext): void {
   postRoutes(web, ctx);
   postActionRoutes(web, ctx);
   remoteRoutes(web, ctx);
+  serverBlockRoutes(web, ctx);
   profileRoutes(web, ctx);
 
   web.get("*", (c) => {

@@ -146,3 +146,38 @@ test("like, repost, reply and quote of a remote post from the web land in the ri
   assert.equal(after.post.post.repostsCount, 0);
   assert.equal(anaId.length, 18);
 });
+
+test("blocking server b for oneself: its posts, notifications and follows go; its follows are refused", async () => {
+  const a = cluster.nodes.a.weft;
+  const b = cluster.nodes.b.weft;
+  const benFollowsAna = await b.db.kysely.selectFrom("accounts").select("id").where("username_lower", "=", "ana").where("domain", "=", "a.weft.test").executeTakeFirstOrThrow();
+  unwrap(await b.services.follows.follow(ben.id, benFollowsAna.id));
+  await cluster.drain();
+  const mine = await ana.postText("ana posts something likeable");
+  await cluster.drain();
+  const onB = (await b.db.kysely.selectFrom("posts").selectAll().where("uri", "=", `https://a.weft.test/ap/posts/${mine}`).executeTakeFirst())!;
+  assert.ok(onB, "ana's post reached her follower's server");
+  unwrap(await b.services.posts.like(ben.id, onB.id));
+  await cluster.drain();
+  assert.match((await ana.get("/activity")).text, /ben/);
+  const benPost = (await a.db.kysely.selectFrom("posts").selectAll().where("uri", "like", "https://b.weft.test/%").orderBy("id", "desc").executeTakeFirstOrThrow());
+
+  const r = await ana.post("/@ben@b.weft.test/block-server", { return_to: "/settings/blocked-servers" });
+  assert.equal(r.status, 303);
+  assert.match((await ana.get("/settings/blocked-servers")).text, /Unblock b\.weft\.test/);
+  await cluster.drain();
+  assert.doesNotMatch((await ana.get("/fediverse")).text, /from ben/);
+  assert.doesNotMatch((await ana.get("/activity")).text, /@ben@b\.weft\.test/);
+  assert.equal((await ana.get(`/@ben@b.weft.test/posts/${benPost.id}`)).status, 404);
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", ben.id).execute()).length, 0, "Undo(Follow) reached b");
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", ben.id).execute()).length, 0, "Reject reached b");
+  // Ben tries to follow again: refused, no Accept.
+  unwrap(await b.services.follows.follow(ben.id, benFollowsAna.id));
+  await cluster.drain();
+  assert.equal((await a.db.kysely.selectFrom("follows").selectAll().where("followee_id", "=", anaId).execute()).length, 0);
+  assert.equal((await b.db.kysely.selectFrom("follows").selectAll().where("follower_id", "=", ben.id).executeTakeFirstOrThrow()).state, "pending");
+
+  await ana.post("/settings/blocked-servers/unblock", { domain: "b.weft.test" });
+  assert.match((await ana.get("/settings/blocked-servers")).text, /You have not blocked any server/);
+  assert.equal((await ana.get(`/@ben@b.weft.test/posts/${benPost.id}`)).status, 200);
+});

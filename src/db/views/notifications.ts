@@ -22,6 +22,9 @@ export async function listNotifications(
 ): Promise<NotificationView[]> {
   const limit = Math.min(Math.max(1, opts.limit ?? 30), 80);
   let q = db.selectFrom("notifications").selectAll().where("account_id", "=", accountId);
+  // Not from servers the account blocked for itself (older notifications included).
+  const blockedServers = db.selectFrom("domain_blocks").select("domain").where("account_id", "=", accountId);
+  q = q.where((eb) => eb.not(eb.exists(eb.selectFrom("accounts as nfrom").select("nfrom.id").whereRef("nfrom.id", "=", "notifications.from_account_id").where("nfrom.domain", "in", blockedServers))));
   if (opts.maxId) q = q.where("id", "<", opts.maxId);
   if (opts.sinceId) q = q.where("id", ">", opts.sinceId);
   if (opts.minId) q = q.where("id", ">", opts.minId);

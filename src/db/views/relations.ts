@@ -87,6 +87,12 @@ export function visibleTo(eb: PostEB, viewerId: string | null) {
         ),
     ),
   );
+  // A server the viewer blocked for themselves: its accounts' posts are hidden everywhere.
+  const notServerBlocked = eb.not(
+    eb.exists(
+      eb.selectFrom("domain_blocks as dbk").select(sql`1`.as("x")).where("dbk.account_id", "=", viewerId).whereRef("dbk.domain", "=", "a.domain"),
+    ),
+  );
   const follower = eb.exists(
     eb
       .selectFrom("follows as f")
@@ -107,6 +113,7 @@ export function visibleTo(eb: PostEB, viewerId: string | null) {
     eb.and([
       notSuspended,
       notBlocked,
+      notServerBlocked,
       eb.or([
         publicPost,
         eb.and([eb("p.visibility", "in", ["public", "unlisted", "followers"]), follower]),

@@ -5,7 +5,7 @@ import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
 import { looksRemote } from "../../services/remote-reach.ts";
 import type { WebContext } from "../env.ts";
-import type { Html } from "../layout.ts";
+import { csrfInput, type Html } from "../layout.ts";
 import { avatar } from "./media.ts";
 import { postPath, profilePath } from "./paths.ts";
 
@@ -38,4 +38,10 @@ export function remoteTitle(p: { local: boolean; title: string | null; objectTyp
   if (p.local || !p.title) return "";
   const kind = p.objectType ? KIND_LABELS[p.objectType] : undefined;
   return html`<p class="post-title">${kind ? html`<span class="muted">${kind}:</span> ` : ""}<a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer"><strong>${p.title}</strong></a></p>`;
+}
+
+/** "Block server" on a remote profile: hides everyone there from the viewer. */
+export function serverBlockButton(c: WebContext, a: { username: string; domain: string | null }): Html | string {
+  if (!a.domain || !c.get("viewer")) return "";
+  return html`<form method="post" action="${profilePath(a)}/block-server" class="inline">${csrfInput(c)}<input type="hidden" name="return_to" value="/settings/blocked-servers"><button type="submit" class="danger">Block server ${a.domain}</button></form>`;
 }

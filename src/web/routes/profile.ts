@@ -19,6 +19,7 @@ import { herePath } from "../redirect.ts";
 import { cursor } from "./home.ts";
 import { findByHandle } from "./profile-lookup.ts";
 import { remoteProfile } from "./remote-profile.ts";
+import { serverBlockButton } from "../components/remote.ts";
 
 async function visibleAccount(ctx: WeftContext, c: WebContext): Promise<Account | Response> {
   let a = await findByHandle(ctx, c.req.param("handle") ?? "");
@@ -47,6 +48,7 @@ function relationButtons(c: WebContext, a: Account, rel: Relationship | null): H
   return html`<div class="row">${follow}
 ${rel.muting ? button(c, a, "unmute", "Unmute") : button(c, a, "mute", "Mute")}
 ${rel.blocking ? button(c, a, "unblock", "Unblock") : button(c, a, "block", "Block", "danger")}
+${serverBlockButton(c, a)}
 </div>
 ${rel.followedBy === "accepted" ? html`<p class="muted">Follows you</p>` : ""}`;
 }

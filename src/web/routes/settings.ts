@@ -62,7 +62,7 @@ ${csrfInput(c)}
 <div class="row"><button type="submit">Change password</button></div>
 </form></section>
 <section aria-labelledby="h-more"><h2 id="h-more">More</h2>
-<ul><li><a href="/settings/fediverse">Fediverse sharing</a> (${a.fediverseSharing ? "on" : "off"})</li><li><a href="/follow-requests">Follow requests</a></li></ul>
+<ul><li><a href="/settings/fediverse">Fediverse sharing</a> (${a.fediverseSharing ? "on" : "off"})</li><li><a href="/follow-requests">Follow requests</a></li><li><a href="/settings/blocked-servers">Blocked servers</a></li></ul>
 </section>
 <section aria-labelledby="h-session"><h2 id="h-session">Session</h2>
 <form method="post" action="/logout">${csrfInput(c)}<button type="submit" class="secondary">Log out</button></form>
