@@ -18,6 +18,7 @@ import { onLike } from "./inbox/like.ts";
 import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
+import { installKeyOwnerGuard } from "./key-owners.ts";
 import { WeftKvStore } from "./kv.ts";
 import { WeftMessageQueue } from "./queue.ts";
 import { Temporal } from "./temporal.ts";
@@ -52,7 +53,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     .onError((_ctx, error) => {
       log.warn("inbox listener failed: {error}", { error: String(error) });
     });
-  return builder.build({
+  const federation = await builder.build({
     kv: new WeftKvStore(weft.db),
     queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker),
     // Started by mountFederation before the worker starts, so the worker knows the queue.
@@ -71,4 +72,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     ...(weft.config.testFastRetries ? { circuitBreaker: { recoveryDelay: Temporal.Duration.from({ seconds: 1 }) } } : {}),
     userAgent: { software: `Weft/0.1.0`, url: new URL(weft.config.origin) },
   });
+  // A key must be listed by the actor it claims as owner (SECURITY-CASES 8).
+  installKeyOwnerGuard(federation);
+  return federation;
 }

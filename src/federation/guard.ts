@@ -53,3 +53,22 @@ export function refuseWeakSignature(headers: Headers): Response | null {
   if (digest !== null && !/(?:^|,)\s*sha-256=/i.test(digest)) return new Response("Digest must be SHA-256", { status: 401 });
   return null;
 }
+
+/**
+ * The actor of a Delete or Update that an actor sends about itself, read cheaply from the
+ * body; null for anything else. Mastodon's servers send such a Delete to every server
+ * they know when an account goes; from an actor we never stored it is about nothing we
+ * hold, so it gets 202 before Fedify fetches its key (SECURITY-CASES 48,
+ * `skip_unknown_actor_activity!`).
+ */
+export function selfActivityActor(body: ArrayBuffer): string | null {
+  try {
+    const a = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
+    const idOf = (v: unknown) => (typeof v === "string" ? v : v && typeof v === "object" ? (v as { id?: unknown }).id : undefined);
+    const actor = idOf(a.actor);
+    if ((a.type === "Delete" || a.type === "Update") && typeof actor === "string" && idOf(a.object) === actor) return actor;
+  } catch {
+    // Not JSON: Fedify answers it.
+  }
+  return null;
+}

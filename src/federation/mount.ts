@@ -12,7 +12,7 @@ import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
-import { refuseInboxBody, refuseWeakSignature } from "./guard.ts";
+import { refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -56,6 +56,10 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     if (body && req.method === "POST") {
       const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers);
       if (refused) return refused;
+      const self = selfActivityActor(body);
+      if (self && !(await ctx.db.kysely.selectFrom("accounts").select("id").where("uri", "=", self).executeTakeFirst())) {
+        return new Response(null, { status: 202 });
+      }
     }
     // The signed `host` must be ours: a request signed for another server and replayed
     // here with its Host header does not verify (SECURITY-CASES 11).

@@ -18,6 +18,7 @@ const INBOX = "https://a.weft.test/ap/inbox";
 let cluster: Cluster;
 let weft: Weft;
 let evil: FakeRemote;
+let victim: FakeRemote;
 let keys: CryptoKeyPair;
 let n = 0;
 
@@ -32,6 +33,7 @@ interface SignOpts {
   created?: number;
   expires?: number;
   host?: string;
+  keyId?: string;
 }
 
 const sha256 = async (body: string) => `SHA-256=${Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString("base64")}`;
@@ -52,7 +54,7 @@ async function signed(name: string, activity: unknown, o: SignOpts = {}): Promis
   const names = o.headers ?? ["(request-target)", "host", "date", "digest"];
   const message = names.map((h) => `${h}: ${values[h]}`).join("\n");
   const sig = Buffer.from(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", keys.privateKey, new TextEncoder().encode(message))).toString("base64");
-  const params = [`keyId="${actor(name)}#main-key"`, `algorithm="${o.algorithm ?? "rsa-sha256"}"`, `headers="${names.join(" ")}"`, `signature="${sig}"`];
+  const params = [`keyId="${o.keyId ?? `${actor(name)}#main-key`}"`, `algorithm="${o.algorithm ?? "rsa-sha256"}"`, `headers="${names.join(" ")}"`, `signature="${sig}"`];
   if (o.created !== undefined) params.push(`created=${o.created}`);
   if (o.expires !== undefined) params.push(`expires=${o.expires}`);
   const headers = new Headers({ "content-type": values["content-type"], date: values.date, digest: values.digest, signature: params.join(",") });
@@ -98,7 +100,8 @@ async function refused(o: SignOpts, label: string) {
 
 before(async () => {
   evil = await createFakeRemote("evil");
-  cluster = await startFederatedCluster(["a", "b"], { remotes: { evil: (r) => evil.handler(r) } });
+  victim = await createFakeRemote("victim");
+  cluster = await startFederatedCluster(["a", "b"], { remotes: { evil: (r) => evil.handler(r), victim: (r) => victim.handler(r) } });
   weft = cluster.nodes.a.weft;
   keys = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
   const pem = await exportSpki(keys.publicKey);
@@ -108,6 +111,16 @@ before(async () => {
       followers: `${actor(name)}/followers`, publicKey: { id: `${actor(name)}#main-key`, owner: actor(name), publicKeyPem: pem },
     });
   }
+  // A bare key document on evil's server that claims the victim as its owner; the
+  // victim's actor does not list it (A8). And one whose id is not its URL (A9).
+  const key = (id: string, owner: string) => ({ "@context": CTX, id, type: "Key", owner, publicKeyPem: pem });
+  evil.serve("/keys/k1", key(`${evil.origin}/keys/k1`, victim.actorUri("vic")));
+  // An actor document on evil's server listing a key whose owner is the victim.
+  evil.serve("/people/shill", {
+    "@context": CTX, id: actor("shill"), type: "Person", preferredUsername: "shill", inbox: `${actor("shill")}/inbox`,
+    publicKey: { id: `${actor("shill")}#main-key`, owner: victim.actorUri("vic"), publicKeyPem: pem },
+  });
+  evil.serve("/keys/k2", key(`${evil.origin}/keys/other`, actor("eve")));
   const alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
 });
@@ -182,4 +195,28 @@ test("A13: the same signed Update replayed -> processed once (one edit, not two)
   const edits = await weft.db.kysely.selectFrom("post_edits").select("id").where("post_id", "=", post.id).execute();
   assert.equal(edits.length, 1);
   assert.match((await stored(obj.id))!.html, /edited/);
+});
+
+/** A Create from victim's actor (ids on victim's server), signed with `keyId`. */
+async function asVictim(keyId: string) {
+  const obj = { id: `${victim.origin}/notes/${++n}`, type: "Note", attributedTo: victim.actorUri("vic"), content: "<p>forged</p>", to: [PUBLIC] };
+  const activity = { "@context": CTX, id: `${victim.origin}/activities/${++n}`, type: "Create", actor: victim.actorUri("vic"), object: obj, to: [PUBLIC] };
+  return { obj, res: await fetch(await signed("eve", activity, { keyId })) };
+}
+
+test("A8: a key on another server whose owner is the victim, not listed by the victim -> rejected", async () => {
+  for (const keyId of [`${evil.origin}/keys/k1`, `${actor("shill")}#main-key`]) {
+    const { obj, res } = await asVictim(keyId);
+    assert.equal(res.status, 401, keyId);
+    await cluster.drain();
+    assert.equal(await stored(obj.id), undefined, keyId);
+  }
+});
+
+test("A9: a key document whose id is not the requested URL -> rejected", async () => {
+  const obj = note("eve");
+  const res = await fetch(await signed("eve", create("eve", obj), { keyId: `${evil.origin}/keys/k2` }));
+  assert.equal(res.status, 401);
+  await cluster.drain();
+  assert.equal(await stored(obj.id), undefined);
 });

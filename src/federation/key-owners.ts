@@ -1,0 +1,80 @@
+// Key ownership, checked where keys are loaded. Fedify's doesActorOwnKey trusts a key's
+// `owner` as soon as it equals the activity's actor; it never asks whether that actor
+// lists the key. So an actor document on evil.example listing a key "owned by" a victim
+// on another server let evil.example sign activities as the victim (SECURITY-CASES 8;
+// Mastodon's FetchRemoteKeyService#confirmed_owner?). Every document Fedify loads goes
+// through this guard: an actor listing a key owned by someone else is refused, and a bare
+// key document is taken only if its owner's actor document lists it.
+import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
+import type { DocumentLoader, RemoteDocument } from "@fedify/vocab-runtime";
+import type { Federation } from "@fedify/fedify";
+
+const KEY_PROPS = ["publicKey", "assertionMethod", "https://w3id.org/security#publicKey", "https://w3id.org/security#assertionMethod"];
+
+function mayHoldKeys(doc: unknown): doc is Record<string, unknown> {
+  // Cheap pre-filter on the raw JSON: only actors and bare keys need parsing.
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return false;
+  const d = doc as Record<string, unknown>;
+  return KEY_PROPS.some((p) => p in d) || "owner" in d || "controller" in d || "publicKeyPem" in d || "publicKeyMultibase" in d || "@graph" in d;
+}
+
+async function parseKey(doc: unknown, contextLoader: DocumentLoader): Promise<CryptographicKey | Multikey | null> {
+  for (const cls of [CryptographicKey, Multikey]) {
+    const key = await cls.fromJsonLd(doc, { documentLoader: contextLoader, contextLoader }).catch(() => null);
+    if (key) return key;
+  }
+  return null;
+}
+
+/** Throws when `doc` lists or is a key whose claimed owner does not list it. */
+async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, contextLoader: DocumentLoader): Promise<void> {
+  if (!mayHoldKeys(doc)) return;
+  const object = await ASObject.fromJsonLd(doc, { documentLoader: contextLoader, contextLoader }).catch(() => null);
+  if (object && isActor(object)) {
+    const keys = [...(await Array.fromAsync(object.getPublicKeys({ suppressError: true }))), ...(await Array.fromAsync(object.getAssertionMethods({ suppressError: true })))];
+    for (const k of keys) {
+      const owner = k instanceof CryptographicKey ? k.ownerId : k.controllerId;
+      if (owner && owner.href !== object.id?.href) throw new Error(`${url} lists a key owned by ${owner.href}`);
+    }
+    return;
+  }
+  if (object && object.constructor !== ASObject) return;
+  const key = await parseKey(doc, contextLoader);
+  if (!key?.id) return;
+  const owner = key instanceof CryptographicKey ? key.ownerId : key.controllerId;
+  if (!owner || owner.href === key.id.href) return;
+  const ownerDoc = await load(owner.href);
+  const actor = await ASObject.fromJsonLd(ownerDoc.document, { documentLoader: contextLoader, contextLoader }).catch(() => null);
+  const listed = actor && isActor(actor) ? [...actor.publicKeyIds, ...actor.assertionMethodIds].some((u) => u.href === key.id!.href) : false;
+  if (!listed || actor?.id?.href !== owner.href) throw new Error(`${owner.href} does not list the key ${key.id.href}`);
+}
+
+export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLoader): DocumentLoader {
+  const guarded: DocumentLoader = async (url, options) => {
+    const doc: RemoteDocument = await loader(url, options);
+    await confirmOwners(doc.document, url, guarded, contextLoader);
+    return doc;
+  };
+  return guarded;
+}
+
+/**
+ * Wraps the document loaders of a built Federation. Fedify refuses custom loader
+ * factories together with `allowPrivateAddress`/`userAgent`, so its own factories are
+ * wrapped on the instance (FederationImpl reads them at call time).
+ */
+export function installKeyOwnerGuard<T>(federation: Federation<T>): void {
+  const f = federation as unknown as {
+    documentLoaderFactory: (...a: unknown[]) => DocumentLoader;
+    authenticatedDocumentLoaderFactory: (...a: unknown[]) => DocumentLoader;
+    contextLoaderFactory: (...a: unknown[]) => DocumentLoader;
+  };
+  if (typeof f.documentLoaderFactory !== "function" || typeof f.authenticatedDocumentLoaderFactory !== "function") {
+    throw new Error("Fedify internals changed: cannot install the key owner guard");
+  }
+  const contextLoader = f.contextLoaderFactory();
+  const plain = f.documentLoaderFactory.bind(f);
+  const authed = f.authenticatedDocumentLoaderFactory.bind(f);
+  f.documentLoaderFactory = (...a) => guardKeyOwners(plain(...a), contextLoader);
+  f.authenticatedDocumentLoaderFactory = (...a) => guardKeyOwners(authed(...a), contextLoader);
+}
