@@ -50,6 +50,8 @@ for (const [name, actorFile, postFile] of SHAPES) {
     assert.equal(page.status, 200);
     assert.match(page.text, /<article class="post/);
     const stored = await cluster.nodes.a.weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", f.postId).executeTakeFirstOrThrow();
+    if (name === "gotosocial") assert.match(page.text, /<img class="emoji" src="[^"]*proxy[^"]*" alt=":rainbow:"/, "custom emoji through the media proxy");
+    if (name === "mastopoll") assert.match(page.text, /<li>Dunno: 0 votes<\/li>/, "poll options with counts");
     if (stored.title) assert.ok(page.text.includes(stored.title.replace(/&/g, "&amp;").slice(0, 20)), `${name}: title shown`);
   });
 }

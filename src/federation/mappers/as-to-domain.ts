@@ -4,6 +4,7 @@
 import { Article, Document, Hashtag, Image, Mention, Note, Page, PUBLIC_COLLECTION, Question, Video, type Actor, type Object as ASObject } from "@fedify/vocab";
 import type { Visibility } from "../../domain/post.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
 
 export interface RemoteAccountFields {
   uri: string;
@@ -152,6 +153,7 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
   // a link to the original, never as a blank post.
   const url = httpUrl(hrefOf(object.url)) ?? object.id.href;
   if (!isNote && !html) html = `<p><a href="${url.replace(/"/g, "&quot;")}">${(title ?? url).replace(/[<>&"]/g, "")}</a></p>`;
+  html = (await withEmojiMarkers(object, html)) + (await pollHtml(object));
   const quote = (object instanceof Note || object instanceof Article) ? (object.quoteId ?? object.quoteUrl) : null;
   return {
     uri: object.id.href,

@@ -7,7 +7,7 @@ import { csrfInput, type Html } from "../layout.ts";
 import { herePath } from "../redirect.ts";
 import { avatar, attachmentsOf, gallery } from "./media.ts";
 import { longTime, postPath, profilePath, shortTime } from "./paths.ts";
-import { remoteTitle } from "./remote.ts";
+import { remoteTitle, withEmoji } from "./remote.ts";
 
 export interface PostCardOptions {
   /** The post a thread page is about: drawn with emphasis. */
@@ -79,10 +79,10 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
   // warning stay hidden behind their own disclosure. Both open only when the reader asks.
   const media = gallery(c, attachmentsOf(c, p.id));
   const body = p.summary
-    ? html`<details class="post-body cw"><summary><span class="cw-label">Content warning:</span> ${p.summary}</summary>${raw(p.html)}${media}</details>`
+    ? html`<details class="post-body cw"><summary><span class="cw-label">Content warning:</span> ${p.summary}</summary>${raw(withEmoji(c, p.html))}${media}</details>`
     : p.sensitive && media
-      ? html`<div class="post-body">${raw(p.html)}</div><details class="sensitive"><summary>Sensitive media: show</summary>${media}</details>`
-      : html`<div class="post-body">${raw(p.html)}</div>${media}`;
+      ? html`<div class="post-body">${raw(withEmoji(c, p.html))}</div><details class="sensitive"><summary>Sensitive media: show</summary>${media}</details>`
+      : html`<div class="post-body">${raw(withEmoji(c, p.html))}</div>${media}`;
   const quote = view.quoteOf ? postCard(c, view.quoteOf, { nested: true }) : p.quoteOfId === null ? "" : "";
   const remoteLink = !p.local && (p.url ?? p.uri)
     ? html` · <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`

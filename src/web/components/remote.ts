@@ -4,6 +4,8 @@ import { html } from "hono/html";
 import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
 import { looksRemote } from "../../services/remote-reach.ts";
+import { EMOJI_MARKER } from "../../federation/mappers/rich-content.ts";
+import { proxiedUrl } from "../../media/urls.ts";
 import type { WebContext } from "../env.ts";
 import { csrfInput, type Html } from "../layout.ts";
 import { avatar } from "./media.ts";
@@ -44,4 +46,15 @@ export function remoteTitle(p: { local: boolean; title: string | null; objectTyp
 export function serverBlockButton(c: WebContext, a: { username: string; domain: string | null }): Html | string {
   if (!a.domain || !c.get("viewer")) return "";
   return html`<form method="post" action="${profilePath(a)}/block-server" class="inline">${csrfInput(c)}<input type="hidden" name="return_to" value="/settings/blocked-servers"><button type="submit" class="danger">Block server ${a.domain}</button></form>`;
+}
+
+/** Custom emoji markers (federation/mappers/rich-content.ts) as images through the media proxy, sized like text. */
+export function withEmoji(c: WebContext, postHtml: string): string {
+  if (!postHtml.includes('class="emoji"')) return postHtml;
+  const urls = c.get("urls");
+  return postHtml.replace(EMOJI_MARKER, (_m, code: string, src: string) => {
+    const url = src.replace(/&amp;/g, "&");
+    const shown = urls ? proxiedUrl(urls, url) : url;
+    return `<img class="emoji" src="${shown.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" alt=":${code}:" title=":${code}:" width="20" height="20" loading="lazy">`;
+  });
 }
