@@ -26,7 +26,8 @@ let aliceId: string;
 let token: string;
 let firstPostId: string;
 
-const inbox = (p: WeftProcess) => `${p.url}/ap/inbox`;
+/** The shared inbox at the canonical origin, and the web process a proxy would route the POST to. */
+const inbox = () => `${site.origin}/ap/inbox`;
 const aliceUri = () => `${site.origin}/ap/users/${aliceId}`;
 const jobsLeft = () => countJobs(site.weft.db);
 
@@ -90,7 +91,7 @@ before(async () => {
   token = await createToken(w.db, aliceId);
   // One follower on each remote server, the Follows arriving through both web processes.
   for (const [i, r] of remotes.entries()) {
-    const res = await r.post(inbox(i % 2 ? web2 : web1), "fan", { id: `${r.origin}/follows/fan`, type: "Follow", actor: r.actorUri("fan"), object: aliceUri() });
+    const res = await r.post(inbox(), "fan", { id: `${r.origin}/follows/fan`, type: "Follow", actor: r.actorUri("fan"), object: aliceUri() }, (i % 2 ? web2 : web1).url!);
     assert.equal(res.status, 202);
   }
   await waitFor("the Accepts of the first follows", () => remotes.every((r) => r.received.some((d) => d.type === "Accept")));
@@ -132,8 +133,8 @@ test("inbound Follows and Likes while a worker dies: each processed exactly once
   // A Follow and a Like from each server, through both web processes; the Accepts going
   // out (slowly) are the sign that inbound work is under way when the worker dies.
   const sends = remotes.flatMap((r, i) => [
-    r.post(inbox(i % 2 ? web1 : web2), "late", { id: `${r.origin}/follows/late`, type: "Follow", actor: r.actorUri("late"), object: aliceUri() }),
-    r.post(inbox(i % 2 ? web2 : web1), "fan", { id: `${r.origin}/likes/1`, type: "Like", actor: r.actorUri("fan"), object: `${site.origin}/ap/posts/${firstPostId}` }),
+    r.post(inbox(), "late", { id: `${r.origin}/follows/late`, type: "Follow", actor: r.actorUri("late"), object: aliceUri() }, (i % 2 ? web1 : web2).url!),
+    r.post(inbox(), "fan", { id: `${r.origin}/likes/1`, type: "Like", actor: r.actorUri("fan"), object: `${site.origin}/ap/posts/${firstPostId}` }, (i % 2 ? web2 : web1).url!),
   ]);
   const statuses = await Promise.all(sends.map((p) => p.then((res) => res.status)));
   assert.deepEqual([...new Set(statuses)], [202]);

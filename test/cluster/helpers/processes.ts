@@ -105,20 +105,21 @@ export async function startSite(extraEnv: Record<string, string> = {}): Promise<
     };
     processes.push(p);
     if (port) {
-      await waitFor(`${name} to answer /health\n${out}`, async () => {
+      // Generous: on a loaded 2-core CI machine a Node process takes seconds to start.
+      await waitFor(`${name} to answer /health`, async () => {
         if (done) throw new Error(`${name} exited: ${out}`);
         try {
           return (await fetch(`${p.url}/health`)).ok;
         } catch {
           return false;
         }
-      });
+      }, 45_000);
     } else {
       // A worker has no port: its JSON log says when it runs (logged after the worker started).
-      await waitFor(`${name} to start\n${out}`, () => {
+      await waitFor(`${name} to start`, () => {
         if (done) throw new Error(`${name} exited: ${out}`);
         return /worker started/.test(out);
-      });
+      }, 45_000);
     }
     return p;
   };

@@ -32,8 +32,12 @@ export interface SlowRemote {
   status: number;
   /** Called when an inbox POST arrives (before the delay). */
   onPost: (() => void) | null;
-  /** A signed POST of `activity` to `inbox`, as actor `name`. */
-  post(inbox: string, name: string, activity: Record<string, unknown>): Promise<Response>;
+  /**
+   * A signed POST of `activity` to `inbox` (on the site's canonical origin), as actor
+   * `name`; `via` is the address of the web process that takes it, as a reverse proxy
+   * would route it: the Host header stays the origin's, which the signature covers.
+   */
+  post(inbox: string, name: string, activity: Record<string, unknown>, via?: string): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -69,10 +73,23 @@ export async function startSlowRemote(): Promise<SlowRemote> {
     delayMs: 0,
     status: 202,
     onPost: null,
-    async post(inbox, name, activity) {
+    async post(inbox, name, activity, via) {
       const body = JSON.stringify({ "@context": AS_CONTEXT[0], ...activity });
       const req = new Request(inbox, { method: "POST", headers: { "content-type": "application/activity+json", accept: "application/activity+json" }, body });
-      return fetch(await signRequest(req, keys.privateKey, new URL(`${actorUri(name)}#main-key`)));
+      const signed = await signRequest(req, keys.privateKey, new URL(`${actorUri(name)}#main-key`));
+      if (!via) return fetch(signed);
+      // fetch() always sends the Host of its URL: node:http keeps the one we give.
+      const target = new URL(new URL(inbox).pathname, via);
+      const headers = { ...Object.fromEntries(signed.headers), host: new URL(inbox).host };
+      return new Promise<Response>((resolve, reject) => {
+        const out = http.request(target, { method: "POST", headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500 })));
+        });
+        out.on("error", reject);
+        out.end(body);
+      });
     },
     async close() {
       server.closeAllConnections();
