@@ -16,6 +16,7 @@ import { ownedBy, resolvePostInput } from "./inbox/create.ts";
 import { fetchRemotePost } from "./inbox/fetch-post.ts";
 import { asActorToAccountFields, asObjectToPostFields, isPostLike } from "./mappers/as-to-domain.ts";
 import { isLocalUri, INSTANCE_ACTOR } from "./uris.ts";
+import { votePoll } from "./poll-vote.ts";
 
 /** Recent posts read from an outbox when someone here follows its owner. */
 export const BACKFILL_POSTS = 20;
@@ -158,6 +159,7 @@ export function wireReach(weft: WeftContext, federation: Federation<FedData>, da
     refresh: (a) => refresh(ctx(), a),
     backfillOutbox: (a, limit) => backfillOutbox(ctx(), a, limit),
     backfillThread: (p) => backfillThread(ctx(), p),
+    vote: (voter, p, choices) => votePoll(ctx(), voter, p, choices),
   };
   // On follow, their recent public posts, so the profile and the feeds are not empty.
   // In the worker, after the Follow went out; a failure leaves the follow as it is.

@@ -21,6 +21,8 @@ export interface RemoteFetcher {
   backfillOutbox(account: Account, limit: number): Promise<number>;
   /** Fetches missing ancestors and walks the replies collections of a remote post. */
   backfillThread(post: Post): Promise<number>;
+  /** Sends `voter`'s answer to a remote poll. */
+  vote(voter: Account, post: Post, choices: string[]): Promise<Result<string[]>>;
 }
 
 const BACKFILL_ON_LOOKUP = 20;
@@ -99,6 +101,15 @@ export class RemoteReach {
       .onConflict((oc) => oc.column("key").doUpdateSet({ count: 1, reset_at: now + THREAD_STALE_MS }))
       .execute();
     return this.fetcher!.backfillThread(post).catch(() => 0);
+  }
+
+  /** A vote in a remote poll, by an account that may reach out. */
+  async vote(viewerId: string, post: Post, choices: string[]): Promise<Result<string[]>> {
+    const why = await this.cannotReach(viewerId);
+    if (why) return fail("forbidden", why);
+    if (post.objectType !== "Question") return fail("invalid", "That post is not a poll.");
+    const me = (await findAccountById(this.#db, viewerId))!;
+    return this.fetcher!.vote(me, post, choices);
   }
 
   async #cached(q: string): Promise<Account | null> {

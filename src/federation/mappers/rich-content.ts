@@ -34,7 +34,7 @@ export async function pollHtml(object: ASObject): Promise<string> {
   const closed = object.closed ?? object.endTime;
   const ended = closed && typeof closed === "object" && "epochMilliseconds" in closed ? closed.epochMilliseconds < Date.now() : false;
   const items = options.map((o) => `<li>${esc(o.name)}: ${o.count} vote${o.count === 1 ? "" : "s"}</li>`).join("");
-  return `<p>Poll${multiple ? " (several choices)" : ""}${ended ? ", closed" : ""}${object.voters != null ? `, ${object.voters} voters` : ""}:</p><ul>${items}</ul>`;
+  return `<p>Poll${multiple ? " (several choices)" : ""}${ended ? ", closed" : ""}${object.voters != null ? `, ${object.voters} voters` : ""}:</p><ul class="poll${multiple ? " multiple" : ""}">${items}</ul>`;
 }
 
 export const EMOJI_MARKER = /<span class="emoji" title=":([A-Za-z0-9_+-]{1,64}):" data-src="(https?:\/\/[^"<>\s]+)">:\1:<\/span>/g;

@@ -7,7 +7,7 @@ import { csrfInput, type Html } from "../layout.ts";
 import { herePath } from "../redirect.ts";
 import { avatar, attachmentsOf, gallery } from "./media.ts";
 import { longTime, postPath, profilePath, shortTime } from "./paths.ts";
-import { remoteTitle, withEmoji } from "./remote.ts";
+import { pollForm, remoteTitle, withEmoji } from "./remote.ts";
 
 export interface PostCardOptions {
   /** The post a thread page is about: drawn with emphasis. */
@@ -92,7 +92,7 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
     : remoteLink ? html`<p class="edited">${remoteLink}</p>` : "";
   return html`<article class="${classes}" id="post-${p.id}" aria-label="Post by ${view.author.displayName || view.author.username}">
 ${replyingTo}${authorLine(c, view)}
-${remoteTitle(p)}${body}
+${remoteTitle(p)}${body}${opts.nested ? "" : pollForm(c, p)}
 ${quote}
 ${edited}
 ${opts.nested ? "" : actions(c, view)}

@@ -58,3 +58,26 @@ export function withEmoji(c: WebContext, postHtml: string): string {
     return `<img class="emoji" src="${shown.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" alt=":${code}:" title=":${code}:" width="20" height="20" loading="lazy">`;
   });
 }
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+/** The options of a remote poll, read back from the list federation stored in its HTML. */
+export function pollOptions(postHtml: string): { multiple: boolean; options: string[] } | null {
+  const m = /<ul class="poll( multiple)?">(.*?)<\/ul>/s.exec(postHtml);
+  if (!m) return null;
+  const options = [...m[2].matchAll(/<li>(.*?): \d+ votes?<\/li>/g)].map((x) => unescapeHtml(x[1]));
+  return options.length ? { multiple: !!m[1], options } : null;
+}
+
+/** A vote form under a remote poll (logged-in viewers); the answer goes to the poll's author. */
+export function pollForm(c: WebContext, p: { id: string; local: boolean; objectType: string | null; html: string }): Html | string {
+  if (p.local || p.objectType !== "Question" || !c.get("viewer")) return "";
+  const poll = pollOptions(p.html);
+  if (!poll) return "";
+  const type = poll.multiple ? "checkbox" : "radio";
+  return html`<form method="post" action="/posts/${p.id}/vote" class="poll-vote">${csrfInput(c)}<fieldset><legend>Vote</legend>
+${poll.options.map((o, i) => html`<label class="check"><input type="${type}" name="${poll.multiple ? `choice_${i}` : "choice"}" value="${o}"> <span>${o}</span></label>`)}
+</fieldset><button type="submit">Vote</button></form>`;
+}
