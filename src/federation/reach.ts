@@ -127,12 +127,14 @@ async function backfillThread(ctx: Ctx, post: Post): Promise<number> {
   const documentLoader = await signedLoader(ctx);
   const queue: { uri: string; depth: number }[] = top.uri && !top.local ? [{ uri: top.uri, depth: 0 }] : [];
   const seen = new Set<string>();
+  let contextUri: URL | null = null;
   while (queue.length && seen.size < THREAD_MAX_POSTS && Date.now() < deadline) {
     const { uri, depth } = queue.shift()!;
     if (seen.has(uri)) continue;
     seen.add(uri);
     const object = await ctx.lookupObject(uri, { documentLoader }).catch(() => null);
     if (!isPostLike(object)) continue;
+    if (depth === 0) contextUri = object.contextIds[0] ?? null;
     const replies = await object.getReplies({ documentLoader, suppressError: true }).catch(() => null);
     if (!replies || depth >= THREAD_MAX_DEPTH) continue;
     try {
@@ -147,6 +149,24 @@ async function backfillThread(ctx: Ctx, post: Post): Promise<number> {
       }
     } catch (err) {
       log.info("replies of {uri} not read: {error}", { uri, error: String(err) });
+    }
+  }
+  // FEP-7888: the conversation's `context`, where offered as a collection (Mastodon 4.4+,
+  // NodeBB, Discourse), lists posts the replies tree may miss (replies to hidden posts).
+  if (contextUri && !isLocalUri(ctx.origin, contextUri) && Date.now() < deadline) {
+    const collection = await ctx.lookupObject(contextUri.href, { documentLoader }).catch(() => null);
+    if (collection instanceof Collection) {
+      try {
+        for await (const item of ctx.traverseCollection(collection, { documentLoader, suppressError: true })) {
+          if (seen.size >= THREAD_MAX_POSTS || Date.now() > deadline) break;
+          const id = item instanceof Create ? item.objectId : (item.id ?? null);
+          if (!id || seen.has(id.href) || isLocalUri(ctx.origin, id)) continue;
+          seen.add(id.href);
+          if (!(await remote.findPostByUri(id.href)) && (await fetchRemotePost(ctx, id).catch(() => null))) fetched++;
+        }
+      } catch (err) {
+        log.info("context of {uri} not read: {error}", { uri: contextUri.href, error: String(err) });
+      }
     }
   }
   return fetched;

@@ -83,3 +83,31 @@ test("a looked-up reply deep in a thread: ancestors fetched, replies collections
   await ana.get(r.location!);
   assert.equal(m.gets.signed, before);
 });
+
+test("FEP-7888: a thread's context collection brings replies the replies collections miss", async () => {
+  const ctxUri = `${m.origin}/contexts/t2`;
+  const mk = (id: string, author: string, text: string, inReplyTo: string | null) =>
+    m.serve(`/notes/${id}`, {
+      "@context": AS,
+      id: `${m.origin}/notes/${id}`,
+      type: "Note",
+      attributedTo: m.actorUri(author),
+      content: `<p>${text}</p>`,
+      inReplyTo: inReplyTo ? `${m.origin}/notes/${inReplyTo}` : null,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      context: ctxUri,
+      replies: { id: `${m.origin}/notes/${id}/replies`, type: "Collection", first: { type: "CollectionPage", items: [] } },
+    });
+  mk("c1", "mia", "context root", null);
+  mk("c2", "max", "context reply", "c1");
+  mk("c3", "mia", "context reply reply", "c2");
+  m.serve("/contexts/t2", { "@context": AS, id: ctxUri, type: "OrderedCollection", totalItems: 3, orderedItems: ["c1", "c2", "c3"].map((c) => `${m.origin}/notes/${c}`) });
+  const r = await ana.get(`/lookup?q=${encodeURIComponent(`${m.origin}/notes/c1`)}`);
+  assert.equal(r.status, 303);
+  const pageText = (await ana.get(r.location!)).text;
+  assert.match(pageText, /context reply reply/);
+  const root = (await stored("c1"))!;
+  const t = (await thread(cluster.nodes.a.weft.db.kysely, root.id, anaId))!;
+  assert.deepEqual(t.descendants.map((d) => d.post.text).sort(), ["context reply", "context reply reply"]);
+});
