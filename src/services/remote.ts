@@ -31,6 +31,7 @@ export interface RemoteAccountInput {
   avatarUrl: string | null;
   headerUrl: string | null;
   alsoKnownAs: string[];
+  fields?: { name: string; value: string }[];
 }
 
 export interface RemotePostInput {
@@ -101,6 +102,7 @@ export class RemoteService {
       featured_url: a.featuredUrl,
       actor_type: a.actorType,
       also_known_as_json: JSON.stringify(a.alsoKnownAs),
+      fields_json: a.fields ? JSON.stringify(a.fields) : null,
       fetched_at: now,
     };
     const existing = await this.findAccountByUri(a.uri);
@@ -120,7 +122,7 @@ export class RemoteService {
       .insertInto("accounts")
       .values({
         id, ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
-        password_hash: null, created_at: now, uri: a.uri, fields_json: null, moved_to_id: null,
+        password_hash: null, created_at: now, uri: a.uri, moved_to_id: null,
       })
       .onConflict((oc) => oc.column("uri").doNothing())
       .execute();

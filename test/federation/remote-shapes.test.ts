@@ -44,6 +44,7 @@ for (const [name, actorFile, postFile] of SHAPES) {
     const profile = await ana.get(`/${f.handle}`);
     assert.equal(profile.status, 200, `${name}: profile page`);
     assert.match(profile.text, /class="profile-head"/);
+    if (name === "gotosocial") assert.match(profile.text, /<dt>should you follow me\?<\/dt><dd>maybe!<\/dd>/, "profile fields");
     const r = await ana.get(`/lookup?q=${encodeURIComponent(f.postId)}`);
     assert.equal(r.status, 303, `${name}: ${f.postType} resolved: ${r.text.slice(0, 200)}`);
     const page = await ana.get(r.location!);

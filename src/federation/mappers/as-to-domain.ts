@@ -1,7 +1,7 @@
 // ActivityStreams -> domain: remote actors to account fields, remote objects to post
 // fields. No I/O beyond what Fedify does to read embedded values; HTML is sanitized here,
 // before anything is stored.
-import { Article, Document, Hashtag, Image, Mention, Note, Page, PUBLIC_COLLECTION, Question, Video, type Actor, type Object as ASObject } from "@fedify/vocab";
+import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, PUBLIC_COLLECTION, Question, Video, type Actor, type Object as ASObject } from "@fedify/vocab";
 import type { Visibility } from "../../domain/post.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
@@ -23,6 +23,8 @@ export interface RemoteAccountFields {
   avatarUrl: string | null;
   headerUrl: string | null;
   alsoKnownAs: string[];
+  /** Profile fields (Mastodon's PropertyValue attachments): name as text, value as sanitized HTML. */
+  fields: { name: string; value: string }[];
 }
 
 const MAX_NAME = 100;
@@ -68,7 +70,22 @@ export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccoun
     avatarUrl: httpUrl(icon instanceof Image ? hrefOf(icon.url) : null),
     headerUrl: httpUrl(image instanceof Image ? hrefOf(image.url) : null),
     alsoKnownAs: actor.aliasIds.map((u) => u.href),
+    fields: await profileFields(actor),
   };
+}
+
+async function profileFields(actor: Actor): Promise<{ name: string; value: string }[]> {
+  const out: { name: string; value: string }[] = [];
+  try {
+    for await (const a of actor.getAttachments(embeddedOnly)) {
+      if (!(a instanceof PropertyValue) || !a.name) continue;
+      out.push({ name: htmlToText(sanitizeRemoteHtml(a.name.toString())).slice(0, 255), value: sanitizeRemoteHtml(a.value?.toString()).slice(0, 2000) });
+      if (out.length >= 10) break;
+    }
+  } catch {
+    // A malformed attachment list leaves the profile without fields.
+  }
+  return out;
 }
 
 export interface RemotePostFields {

@@ -1,6 +1,6 @@
 // Pieces of the web UI for reaching out to other servers: the Following/Fediverse tabs
 // and the search result for a looked-up handle or URL.
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
 import { looksRemote } from "../../services/remote-reach.ts";
@@ -80,4 +80,20 @@ export function pollForm(c: WebContext, p: { id: string; local: boolean; objectT
   return html`<form method="post" action="/posts/${p.id}/vote" class="poll-vote">${csrfInput(c)}<fieldset><legend>Vote</legend>
 ${poll.options.map((o, i) => html`<label class="check"><input type="${type}" name="${poll.multiple ? `choice_${i}` : "choice"}" value="${o}"> <span>${o}</span></label>`)}
 </fieldset><button type="submit">Vote</button></form>`;
+}
+
+/** A remote profile's fields (sanitized when stored) and where it moved to, if it did. */
+export async function remoteProfileExtras(ctx: WeftContext, a: { id: string; domain: string | null }): Promise<Html | string> {
+  if (a.domain === null) return "";
+  const row = await ctx.db.kysely.selectFrom("accounts").select(["fields_json", "moved_to_id"]).where("id", "=", a.id).executeTakeFirst();
+  let fields: { name: string; value: string }[] = [];
+  try {
+    const parsed = row?.fields_json ? (typeof row.fields_json === "string" ? JSON.parse(row.fields_json) : row.fields_json) : [];
+    if (Array.isArray(parsed)) fields = parsed.filter((f) => f && typeof f.name === "string" && typeof f.value === "string");
+  } catch {
+    fields = [];
+  }
+  const moved = row?.moved_to_id ? await ctx.db.kysely.selectFrom("accounts").select(["username", "domain"]).where("id", "=", row.moved_to_id).executeTakeFirst() : null;
+  return html`${moved ? html`<p class="notice" role="status">This account has moved to <a href="${profilePath(moved)}">@${moved.username}${moved.domain ? `@${moved.domain}` : ""}</a>.</p>` : ""}
+${fields.length ? html`<dl class="fields">${fields.map((f) => html`<dt>${f.name}</dt><dd>${raw(f.value)}</dd>`)}</dl>` : ""}`;
 }

@@ -19,7 +19,7 @@ import { herePath } from "../redirect.ts";
 import { cursor } from "./home.ts";
 import { findByHandle } from "./profile-lookup.ts";
 import { remoteProfile } from "./remote-profile.ts";
-import { serverBlockButton } from "../components/remote.ts";
+import { remoteProfileExtras, serverBlockButton } from "../components/remote.ts";
 
 async function visibleAccount(ctx: WeftContext, c: WebContext): Promise<Account | Response> {
   let a = await findByHandle(ctx, c.req.param("handle") ?? "");
@@ -64,6 +64,7 @@ ${headerImage}
 <h1>${a.displayName || a.username}${shared ? html`<span class="fedi-badge" title="Shares with the fediverse">Fediverse</span>` : ""}${a.isPrivate ? html` <span class="muted" title="Private account">(private)</span>` : ""}</h1>
 <p class="handle">${handle}</p>
 ${a.bioHtml ? html`<div class="post-body">${raw(a.bioHtml)}</div>` : ""}
+${await remoteProfileExtras(ctx, a)}
 ${a.domain && (a.url ?? a.uri) ? html`<p><a href="${a.url ?? a.uri}" rel="nofollow noopener noreferrer">View on ${a.domain}</a></p>` : ""}
 <p class="counts"><a href="${profilePath(a)}/followers">${counts.followers} followers</a><a href="${profilePath(a)}/following">${counts.following} following</a></p>
 ${relationButtons(c, a, rel)}
