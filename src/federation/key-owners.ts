@@ -4,7 +4,8 @@
 // on another server let evil.example sign activities as the victim (SECURITY-CASES 8;
 // Mastodon's FetchRemoteKeyService#confirmed_owner?). Every document Fedify loads goes
 // through this guard: an actor listing a key owned by someone else is refused, and a bare
-// key document is taken only if its owner's actor document lists it.
+// key document is taken only if its owner's actor document lists it. The same wrapper
+// puts an overall timeout on every fetch.
 import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
 import type { DocumentLoader, RemoteDocument } from "@fedify/vocab-runtime";
 import type { Federation } from "@fedify/fedify";
@@ -49,9 +50,19 @@ async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, co
   if (!listed || actor?.id?.href !== owner.href) throw new Error(`${owner.href} does not list the key ${key.id.href}`);
 }
 
-export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLoader): DocumentLoader {
+/**
+ * Fedify's fetches have no overall timeout: a server that trickles a byte a second holds
+ * an inbox request (key fetch) or a worker job for as long as it likes (SECURITY-CASES
+ * 46). Every document load gets one, body included (the signal aborts the body read).
+ * WEFT_FETCH_TIMEOUT_MS (read when a server is built) shortens it in tests.
+ */
+export const fetchTimeoutMs = (): number => Number(process.env.WEFT_FETCH_TIMEOUT_MS) || 15_000;
+
+export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLoader, timeoutMs = fetchTimeoutMs()): DocumentLoader {
   const guarded: DocumentLoader = async (url, options) => {
-    const doc: RemoteDocument = await loader(url, options);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const doc: RemoteDocument = await loader(url, { ...options, signal });
     await confirmOwners(doc.document, url, guarded, contextLoader);
     return doc;
   };
@@ -73,8 +84,9 @@ export function installKeyOwnerGuard<T>(federation: Federation<T>): void {
     throw new Error("Fedify internals changed: cannot install the key owner guard");
   }
   const contextLoader = f.contextLoaderFactory();
+  const timeoutMs = fetchTimeoutMs();
   const plain = f.documentLoaderFactory.bind(f);
   const authed = f.authenticatedDocumentLoaderFactory.bind(f);
-  f.documentLoaderFactory = (...a) => guardKeyOwners(plain(...a), contextLoader);
-  f.authenticatedDocumentLoaderFactory = (...a) => guardKeyOwners(authed(...a), contextLoader);
+  f.documentLoaderFactory = (...a) => guardKeyOwners(plain(...a), contextLoader, timeoutMs);
+  f.authenticatedDocumentLoaderFactory = (...a) => guardKeyOwners(authed(...a), contextLoader, timeoutMs);
 }
