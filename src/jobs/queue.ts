@@ -75,34 +75,20 @@ export async function claimJobs(
 ): Promise<ClaimedJob[]> {
   const now = Date.now();
   const lockedUntil = now + leaseMs;
-  let rows: JobsTable[];
-  if (db.dialect === "postgres") {
-    const r = await sql<JobsTable>`
-      UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM jobs
-        WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
-          AND (locked_until IS NULL OR locked_until < ${now})
-        ORDER BY run_at, id
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING *`.execute(db.kysely);
-    rows = r.rows;
-  } else {
-    // SQLite has one writer at a time; the UPDATE ... RETURNING is atomic on its own.
-    const r = await sql<JobsTable>`
-      UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM jobs
-        WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
-          AND (locked_until IS NULL OR locked_until < ${now})
-        ORDER BY run_at, id
-        LIMIT ${limit}
-      )
-      RETURNING *`.execute(db.kysely);
-    rows = r.rows;
-  }
+  // On PostgreSQL, SKIP LOCKED lets any number of workers claim distinct jobs at once;
+  // SQLite has one writer at a time, so the UPDATE ... RETURNING is atomic on its own.
+  const lock = db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const { rows } = await sql<JobsTable>`
+    UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
+        AND (locked_until IS NULL OR locked_until < ${now})
+      ORDER BY run_at, id
+      LIMIT ${limit}
+      ${lock}
+    )
+    RETURNING *`.execute(db.kysely);
   return rows.map((r) => ({
     id: r.id,
     queue: r.queue,
