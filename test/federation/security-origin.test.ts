@@ -17,6 +17,7 @@ let cluster: Cluster;
 let weft: Weft;
 let evil: FakeRemote;
 let victim: FakeRemote;
+let down: FakeRemote;
 let alice: Account;
 let n = 0;
 
@@ -51,7 +52,8 @@ const mentionsOf = async (postUri: string) => {
 before(async () => {
   evil = await createFakeRemote("evil");
   victim = await createFakeRemote("victim");
-  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => evil.handler(r), victim: (r) => victim.handler(r) } });
+  down = await createFakeRemote("down");
+  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => evil.handler(r), victim: (r) => victim.handler(r), down: (r) => down.handler(r) } });
   weft = cluster.nodes.a.weft;
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
@@ -138,4 +140,18 @@ test("F48: Delete or Update from an unknown actor about itself -> 202, nothing f
   assert.equal(evil.gets.signed + evil.gets.unsigned, gets, "no actor or key fetch");
   const row = await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", ghost).executeTakeFirst();
   assert.equal(row, undefined);
+});
+
+test("F47: the per-host failure state of a failing inbox host expires (has a TTL)", async () => {
+  const aliceUri = `https://a.weft.test/ap/users/${alice.id}`;
+  await send(down, "ghoul", activity(down, "ghoul", "Follow", aliceUri));
+  assert.ok(down.received.some((x) => x.body?.type === "Accept"), "followed");
+  down.inboxStatus = 503;
+  for (let i = 0; i < 3; i++) unwrap(await weft.services.posts.create(alice.id, { text: `post ${i} while down is down` }));
+  await cluster.drain();
+  const rows = await weft.db.kysely.selectFrom("kv").select(["key", "expires_at"]).where("key", "like", '["_fedify","circuit"%').execute();
+  const mine = rows.filter((r) => r.key.includes("down.weft.test"));
+  assert.ok(mine.length > 0, `circuit state recorded: ${rows.map((r) => r.key).join(", ")}`);
+  for (const r of mine) assert.ok(r.expires_at != null, `${r.key} has no expiry`);
+  down.inboxStatus = 202;
 });
