@@ -35,7 +35,19 @@ async function storeActor(ctx: Ctx, object: unknown, expectHost: string | null):
   // A handle resolves only to an actor on the domain that was asked (SECURITY-CASES 35, 36).
   if (expectHost && object.id.host.toLowerCase() !== expectHost.toLowerCase()) return null;
   const fields = await asActorToAccountFields(object);
-  return fields ? ctx.data.remote.upsertAccount(fields) : null;
+  if (!fields) return null;
+  const account = await ctx.data.remote.upsertAccount(fields);
+  // The profile shows the counts the actor's own server reports (Threads omits some
+  // collections, and some servers hide them: those stay unknown).
+  const documentLoader = await signedLoader(ctx);
+  const total = async (id: URL | null) => {
+    if (!id || id.origin !== object.id!.origin) return null;
+    const c = await ctx.lookupObject(id.href, { documentLoader }).catch(() => null);
+    return c instanceof Collection ? (c.totalItems ?? null) : null;
+  };
+  const [followers, following, posts] = await Promise.all([total(object.followersId), total(object.followingId), total(object.outboxId)]);
+  await ctx.data.remote.setRemoteCounts(account.id, { followers, following, posts });
+  return account;
 }
 
 async function resolve(ctx: Ctx, query: string): ReturnType<RemoteFetcher["resolve"]> {

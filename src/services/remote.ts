@@ -81,6 +81,19 @@ export class RemoteService {
     return findPostById(this.#db, id);
   }
 
+  /** The counts a remote actor's own collections report, kept beside its fields. */
+  async setRemoteCounts(accountId: string, counts: { followers: number | null; following: number | null; posts: number | null }): Promise<void> {
+    const row = await this.#db.selectFrom("accounts").select("fields_json").where("id", "=", accountId).executeTakeFirst();
+    let fields: unknown = [];
+    try {
+      const parsed = row?.fields_json ? JSON.parse(String(row.fields_json)) : [];
+      fields = Array.isArray(parsed) ? parsed : (parsed?.fields ?? []);
+    } catch {
+      fields = [];
+    }
+    await this.#db.updateTable("accounts").set({ fields_json: JSON.stringify({ fields, counts }) }).where("id", "=", accountId).execute();
+  }
+
   /** Stores or refreshes a remote actor, keyed on its uri. */
   async upsertAccount(a: RemoteAccountInput): Promise<Account> {
     const now = nowIso();

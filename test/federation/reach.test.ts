@@ -55,6 +55,8 @@ test("search and lookup: refused while not sharing, then the remote profile with
   for (const t of ["first from ben", "second from ben", "third from ben"]) assert.match(profile.text, new RegExp(t));
   assert.doesNotMatch(profile.text, /followers only from ben/);
   assert.match(profile.text, /View on b\.weft\.test/);
+  // Counts as ben's own server reports them (public posts in the outbox; b knows no followers yet).
+  assert.match(profile.text, /On b\.weft\.test: 0 followers · (0 following · )?3 posts/);
 
   // A profile URL and a post URL resolve too (the post to its page here).
   const byUrl = await ana.get(`/lookup?q=${encodeURIComponent("https://b.weft.test/@ben")}`);

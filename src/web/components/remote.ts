@@ -87,13 +87,20 @@ export async function remoteProfileExtras(ctx: WeftContext, a: { id: string; dom
   if (a.domain === null) return "";
   const row = await ctx.db.kysely.selectFrom("accounts").select(["fields_json", "moved_to_id"]).where("id", "=", a.id).executeTakeFirst();
   let fields: { name: string; value: string }[] = [];
+  let counts: Record<string, unknown> = {};
   try {
     const parsed = row?.fields_json ? (typeof row.fields_json === "string" ? JSON.parse(row.fields_json) : row.fields_json) : [];
-    if (Array.isArray(parsed)) fields = parsed.filter((f) => f && typeof f.name === "string" && typeof f.value === "string");
+    // An array (fields only) or { fields, counts } once the actor's collections were read.
+    const list = Array.isArray(parsed) ? parsed : parsed?.fields;
+    if (Array.isArray(list)) fields = list.filter((f) => f && typeof f.name === "string" && typeof f.value === "string");
+    if (!Array.isArray(parsed) && parsed?.counts && typeof parsed.counts === "object") counts = parsed.counts;
   } catch {
     fields = [];
   }
+  const n = (k: string, label: string) => (typeof counts[k] === "number" ? `${counts[k]} ${label}` : null);
+  const remoteCounts = [n("followers", "followers"), n("following", "following"), n("posts", "posts")].filter(Boolean);
   const moved = row?.moved_to_id ? await ctx.db.kysely.selectFrom("accounts").select(["username", "domain"]).where("id", "=", row.moved_to_id).executeTakeFirst() : null;
   return html`${moved ? html`<p class="notice" role="status">This account has moved to <a href="${profilePath(moved)}">@${moved.username}${moved.domain ? `@${moved.domain}` : ""}</a>.</p>` : ""}
+${remoteCounts.length ? html`<p class="muted remote-counts">On ${a.domain}: ${remoteCounts.join(" · ")}</p>` : ""}
 ${fields.length ? html`<dl class="fields">${fields.map((f) => html`<dt>${f.name}</dt><dd>${raw(f.value)}</dd>`)}</dl>` : ""}`;
 }
