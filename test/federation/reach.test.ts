@@ -10,6 +10,7 @@ import type { Account } from "../../src/domain/account.ts";
 import { thread } from "../../src/db/views/timelines.ts";
 import { listNotifications } from "../../src/db/views/notifications.ts";
 import { articleIds, Client } from "../web/client.ts";
+import { followRemoteHandle } from "../../src/federation/lookup.ts";
 
 let cluster: Cluster;
 let ana: Client; // web user on a
@@ -182,4 +183,19 @@ test("blocking server b for oneself: its posts, notifications and follows go; it
   await ana.post("/settings/blocked-servers/unblock", { domain: "b.weft.test" });
   assert.match((await ana.get("/settings/blocked-servers")).text, /You have not blocked any server/);
   assert.equal((await ana.get(`/@ben@b.weft.test/posts/${benPost.id}`)).status, 200);
+});
+
+test("following an account known only by handle reads its recent public posts from its outbox", async () => {
+  const a = cluster.nodes.a.weft;
+  const b = cluster.nodes.b.weft;
+  let cy = unwrap(await b.services.accounts.register({ username: "cy", password: "correct horse" }));
+  cy = unwrap(await b.services.accounts.setFediverseSharing(cy.id, true));
+  for (const text of ["cy one", "cy two"]) unwrap(await b.services.posts.create(cy.id, { text }));
+  const r = unwrap(await followRemoteHandle(a, anaId, "@cy@b.weft.test"));
+  assert.equal(r.state, "pending");
+  assert.equal((await a.db.kysely.selectFrom("posts").select("id").where("account_id", "=", r.account.id).execute()).length, 0, "nothing read before the follow is handled");
+  await cluster.drain();
+  const texts = (await a.db.kysely.selectFrom("posts").select("text").where("account_id", "=", r.account.id).execute()).map((p) => p.text).sort();
+  assert.deepEqual(texts, ["cy one", "cy two"]);
+  assert.match((await ana.get("/fediverse")).text, /cy two/);
 });
