@@ -11,6 +11,7 @@ import { thread } from "../../src/db/views/timelines.ts";
 import { listNotifications } from "../../src/db/views/notifications.ts";
 import { articleIds, Client } from "../web/client.ts";
 import { followRemoteHandle } from "../../src/federation/lookup.ts";
+import { createToken } from "../../src/api/mastodon/tokens.ts";
 
 let cluster: Cluster;
 let ana: Client; // web user on a
@@ -198,4 +199,18 @@ test("following an account known only by handle reads its recent public posts fr
   const texts = (await a.db.kysely.selectFrom("posts").select("text").where("account_id", "=", r.account.id).execute()).map((p) => p.text).sort();
   assert.deepEqual(texts, ["cy one", "cy two"]);
   assert.match((await ana.get("/fediverse")).text, /cy two/);
+});
+
+test("the client API resolves a pasted post or profile link (search v2, resolve=true)", async () => {
+  const token = await createToken(cluster.nodes.a.weft.db, anaId, "read write follow");
+  const api = (q: string) =>
+    fetch(`${cluster.nodes.a.origin}/api/v2/search?resolve=true&q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+  const b = cluster.nodes.b.weft;
+  const post = unwrap(await b.services.posts.create(ben.id, { text: "link me from an app" }));
+  const found = await api(`https://b.weft.test/@ben/posts/${post.id}`);
+  assert.equal(found.statuses.length, 1);
+  assert.match(found.statuses[0].content, /link me from an app/);
+  assert.equal(found.statuses[0].uri, `https://b.weft.test/ap/posts/${post.id}`);
+  const profile = await api("https://b.weft.test/@ben");
+  assert.equal(profile.accounts[0].acct, "ben@b.weft.test");
 });

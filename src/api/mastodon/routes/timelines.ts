@@ -12,6 +12,7 @@ import { notificationTypesFromMastodon } from "../serializers/notification.ts";
 import type { Account } from "../../../domain/account.ts";
 import { isShared } from "../../../domain/fediverse.ts";
 import { findAccountById } from "../../../db/repositories/accounts.ts";
+import { hydratePosts } from "../../../db/views/post-views.ts";
 
 export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
   const db = ctx.db.kysely;
@@ -122,7 +123,13 @@ export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
         if (found) accounts = [found];
       }
     }
-    const statuses = q && want("statuses") ? await searchPosts(db, q, viewer?.id ?? null, { limit }) : [];
+    let statuses = q && want("statuses") ? await searchPosts(db, q, viewer?.id ?? null, { limit }) : [];
+    // A pasted profile or post link (https) is looked up on its server, as in the web UI.
+    if (/^https:\/\/\S+$/.test(q) && viewer && bool(p, "resolve") && (await viewerShares(ctx, viewer.id))) {
+      const r = await ctx.services.reach.lookup(viewer.id, q);
+      if (r.ok && "account" in r.value && want("accounts")) accounts = [r.value.account];
+      if (r.ok && "post" in r.value && want("statuses")) statuses = await hydratePosts(db, [r.value.post], viewer.id);
+    }
     const tags = q && want("hashtags") ? await searchTags(db, q, limit) : [];
     return c.json({
       accounts: await renderAccounts(ctx, accounts),
