@@ -28,15 +28,55 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   return max;
 }
 
+/**
+ * JSON-LD processing costs milliseconds per node: a Question with 5,000 options (well
+ * under 1 MB) kept a worker busy for most of a minute before the 20-option cap of
+ * rich-content.ts could apply (SECURITY-CASES 45). No real activity has this many objects.
+ */
+export const MAX_JSON_OBJECTS = 1_000;
+
+/** How many JSON objects `text` holds, stopping once past `limit`. */
+export function jsonObjectCount(text: string, limit = MAX_JSON_OBJECTS): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ && ++count > limit) return count;
+  }
+  return count;
+}
+
 /** A response refusing the body, or null when it may go on to Fedify. */
 export function refuseInboxBody(body: ArrayBuffer): Response | null {
   if (body.byteLength > MAX_INBOX_BYTES) return new Response("Payload too large", { status: 413 });
   const text = new TextDecoder().decode(body);
   if (jsonDepth(text) > MAX_JSON_DEPTH) return new Response("JSON nested too deeply", { status: 400 });
+  if (jsonObjectCount(text) > MAX_JSON_OBJECTS) return new Response("Too many JSON objects", { status: 400 });
   return null;
 }
 
 const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
+const RFC9421_REQUIRED = ['"@method"', '"content-digest"'];
+
+/**
+ * RFC 9421 on inbox POSTs: Fedify verifies whatever components were signed, so a
+ * signature leaving out the body digest or the method and target verified (and any one
+ * of several signatures was enough). One signature, covering @method, @target-uri and
+ * content-digest, as Mastodon requires (SECURITY-CASES 12).
+ */
+function refuseWeakRfc9421(input: string): Response | null {
+  const labels = input.match(/(?:^|,)\s*[a-z0-9_.*-]+\s*=\s*\(/gi) ?? [];
+  if (labels.length !== 1) return new Response("Exactly one signature expected", { status: 401 });
+  const covered = /\(([^)]*)\)/.exec(input)?.[1].toLowerCase().split(/\s+/) ?? [];
+  // The target as @target-uri, or as @authority plus @path (the same URL, in parts).
+  const target = covered.includes('"@target-uri"') || (covered.includes('"@authority"') && covered.includes('"@path"'));
+  if (!target || !RFC9421_REQUIRED.every((c) => covered.includes(c))) return new Response("Signature must cover @method, @target-uri and content-digest", { status: 401 });
+  return null;
+}
 
 /**
  * Signature strength checks Fedify leaves out, on draft-cavage signatures: Fedify also
@@ -45,8 +85,10 @@ const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
  * (SECURITY-CASES 3, 6). 401, like any other bad signature.
  */
 export function refuseWeakSignature(headers: Headers): Response | null {
+  const input = headers.get("signature-input");
+  if (input !== null) return refuseWeakRfc9421(input);
   const sig = headers.get("signature");
-  if (!sig || headers.has("signature-input")) return null;
+  if (!sig) return null;
   const algorithm = /(?:^|,)\s*algorithm="([^"]*)"/i.exec(sig)?.[1]?.toLowerCase();
   if (algorithm !== undefined && !DRAFT_ALGORITHMS.has(algorithm)) return new Response("Unsupported signature algorithm", { status: 401 });
   const digest = headers.get("digest");

@@ -7,7 +7,7 @@
 // key document is taken only if its owner's actor document lists it. The same wrapper
 // puts an overall timeout on every fetch.
 import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
-import type { DocumentLoader, RemoteDocument } from "@fedify/vocab-runtime";
+import { preloadedContexts, type DocumentLoader, type RemoteDocument } from "@fedify/vocab-runtime";
 import type { Federation } from "@fedify/fedify";
 
 const KEY_PROPS = ["publicKey", "assertionMethod", "https://w3id.org/security#publicKey", "https://w3id.org/security#assertionMethod"];
@@ -70,6 +70,20 @@ export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLo
 }
 
 /**
+ * JSON-LD contexts come only from Fedify's preloaded set: an `@context` URL on the
+ * sender's server was fetched (SECURITY-CASES 15), a request the sender controls and
+ * a document that can redefine terms. An unknown context counts as empty, like Mastodon,
+ * which reads activities by their compact names: Akkoma's per-instance litepub context
+ * only repeats ActivityStreams terms.
+ */
+export function preloadedContextsOnly(): DocumentLoader {
+  return async (url) => {
+    const document = (preloadedContexts as Record<string, unknown>)[url];
+    return { contextUrl: null, documentUrl: url, document: document ?? { "@context": {} } };
+  };
+}
+
+/**
  * Wraps the document loaders of a built Federation. Fedify refuses custom loader
  * factories together with `allowPrivateAddress`/`userAgent`, so its own factories are
  * wrapped on the instance (FederationImpl reads them at call time).
@@ -83,6 +97,7 @@ export function installKeyOwnerGuard<T>(federation: Federation<T>): void {
   if (typeof f.documentLoaderFactory !== "function" || typeof f.authenticatedDocumentLoaderFactory !== "function") {
     throw new Error("Fedify internals changed: cannot install the key owner guard");
   }
+  f.contextLoaderFactory = () => preloadedContextsOnly();
   const contextLoader = f.contextLoaderFactory();
   const timeoutMs = fetchTimeoutMs();
   const plain = f.documentLoaderFactory.bind(f);

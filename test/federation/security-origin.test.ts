@@ -20,6 +20,8 @@ let victim: FakeRemote;
 let down: FakeRemote;
 let alice: Account;
 let n = 0;
+/** Paths evil's server was asked for. */
+const evilPaths: string[] = [];
 
 function note(remote: FakeRemote, author: string, extra: Record<string, unknown> = {}) {
   return { id: `${remote.origin}/notes/${++n}`, type: "Note", attributedTo: remote.actorUri(author), content: `<p>note ${n}</p>`, to: [PUBLIC], published: new Date().toISOString(), ...extra };
@@ -53,7 +55,7 @@ before(async () => {
   evil = await createFakeRemote("evil");
   victim = await createFakeRemote("victim");
   down = await createFakeRemote("down");
-  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => evil.handler(r), victim: (r) => victim.handler(r), down: (r) => down.handler(r) } });
+  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => (evilPaths.push(new URL(r.url).pathname), evil.handler(r)), victim: (r) => victim.handler(r), down: (r) => down.handler(r) } });
   weft = cluster.nodes.a.weft;
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
@@ -154,4 +156,36 @@ test("F47: the per-host failure state of a failing inbox host expires (has a TTL
   assert.ok(mine.length > 0, `circuit state recorded: ${rows.map((r) => r.key).join(", ")}`);
   for (const r of mine) assert.ok(r.expires_at != null, `${r.key} has no expiry`);
   down.inboxStatus = 202;
+});
+
+test("F45: a remote poll with 300 options is capped when stored; one with 5,000 is refused at once", async () => {
+  const question = (count: number) => {
+    const oneOf = Array.from({ length: count }, (_, i) => ({ type: "Note", name: `option ${i}`, replies: { type: "Collection", totalItems: i } }));
+    return { ...note(evil, "mallory"), type: "Question", content: "<p>pick one</p>", oneOf, endTime: new Date(Date.now() + 3600_000).toISOString() };
+  };
+  const q = question(300);
+  await send(evil, "mallory", activity(evil, "mallory", "Create", q, { to: [PUBLIC] }));
+  const row = await stored(q.id);
+  assert.ok(row, "the poll is stored");
+  const items = row.html.match(/<li>/g) ?? [];
+  assert.ok(items.length > 0 && items.length <= 20, `${items.length} options kept`);
+  // Parsing 5,000 options as JSON-LD took most of a minute: refused before any parsing.
+  const huge = question(5000);
+  const t0 = Date.now();
+  const res = await evil.post(INBOX, "mallory", activity(evil, "mallory", "Create", huge, { to: [PUBLIC] }));
+  assert.equal(res.status, 400);
+  await cluster.drain();
+  assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+  assert.equal(await stored(huge.id), undefined);
+});
+
+test("B15: an @context pointing at the sender's server is never fetched", async () => {
+  const ctxPath = `/contexts/${++n}`;
+  evil.serve(ctxPath, { "@context": { content: "https://www.w3.org/ns/activitystreams#summary" } });
+  const obj = note(evil, "mallory");
+  const act = { ...activity(evil, "mallory", "Create", obj, { to: [PUBLIC] }), "@context": [CTX, `${evil.origin}${ctxPath}`] };
+  const res = await evil.post(INBOX, "mallory", act);
+  await cluster.drain();
+  assert.ok(!evilPaths.includes(ctxPath), "the context document was fetched");
+  assert.ok(res.status === 202 || res.status === 400, `status ${res.status}`);
 });

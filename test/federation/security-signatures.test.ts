@@ -220,3 +220,43 @@ test("A9: a key document whose id is not the requested URL -> rejected", async (
   await cluster.drain();
   assert.equal(await stored(obj.id), undefined);
 });
+
+/** An RFC 9421 signed POST covering `components`, made by hand (RFC 9421 section 2.5). */
+async function rfc9421(activity: unknown, components = ["@method", "@target-uri", "@authority", "date", "content-digest"], label = "sig1", keyId = `${actor("eve")}#main-key`) {
+  const body = JSON.stringify(activity);
+  const url = new URL(INBOX);
+  const digest = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString("base64");
+  const values: Record<string, string> = { "@method": "POST", "@target-uri": url.href, "@authority": url.host, "@path": url.pathname, date: new Date().toUTCString(), "content-digest": `sha-256=:${digest}:` };
+  const params = `(${components.map((c) => `"${c}"`).join(" ")});created=${Math.floor(Date.now() / 1000)};keyid="${keyId}";alg="rsa-v1_5-sha256"`;
+  const base = [...components.map((c) => `"${c}": ${values[c]}`), `"@signature-params": ${params}`].join("\n");
+  const sig = Buffer.from(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", keys.privateKey, new TextEncoder().encode(base))).toString("base64");
+  const headers = new Headers({ "content-type": "application/activity+json", date: values.date, "content-digest": values["content-digest"], "signature-input": `${label}=${params}`, signature: `${label}=:${sig}:` });
+  return new Request(INBOX, { method: "POST", headers, body });
+}
+
+test("A12: RFC 9421 without a signed content-digest, without @method/@target-uri, or with two signatures -> 401", async () => {
+  const ok = note("eve");
+  assert.equal((await fetch(await rfc9421(create("eve", ok)))).status, 202, "control: a complete RFC 9421 signature");
+  for (const [label, components] of [
+    ["no content-digest", ["@method", "@target-uri", "@authority", "date"]],
+    ["no @method", ["@target-uri", "content-digest", "date"]],
+    ["no target", ["@method", "content-digest", "date"]],
+  ] as const) {
+    const obj = note("eve");
+    assert.equal((await fetch(await rfc9421(create("eve", obj), [...components]))).status, 401, label);
+    await cluster.drain();
+    assert.equal(await stored(obj.id), undefined, label);
+  }
+  // Two signatures over the same request: a valid one and one with a bogus key.
+  const obj = note("eve");
+  const activity = create("eve", obj);
+  const a = await rfc9421(activity, undefined, "sig1");
+  const b = await rfc9421(activity, undefined, "sig2", `${evil.origin}/nobody#k`);
+  const headers = new Headers(a.headers);
+  headers.set("signature-input", `${a.headers.get("signature-input")}, ${b.headers.get("signature-input")}`);
+  headers.set("signature", `${a.headers.get("signature")}, ${b.headers.get("signature")}`);
+  const res = await fetch(new Request(INBOX, { method: "POST", headers, body: JSON.stringify(activity) }));
+  assert.equal(res.status, 401, "two signatures");
+  await cluster.drain();
+  assert.equal(await stored(obj.id), undefined);
+});
