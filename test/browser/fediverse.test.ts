@@ -3,18 +3,13 @@
 // accepted), the Fediverse feed tab and a remote thread.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { browserSkip, haveChromium, launchChromium } from "../helpers/browser.ts";
+import type { Browser } from "playwright-core";
 import { startFederatedCluster, type Cluster } from "../federation/helpers/cluster.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium) for the browser tests.`);
-}
-const skip = haveChromium ? false : `${CHROMIUM} not found: install it (apt-get install -y chromium) to run the browser tests`;
+const skip = browserSkip;
 
 let cluster: Cluster;
 let browser: Browser;
@@ -27,11 +22,7 @@ before(async () => {
   ben = unwrap(await b.services.accounts.setFediverseSharing(ben.id, true));
   unwrap(await b.services.posts.create(ben.id, { text: "an older post from ben" }));
   const rules = Object.values(cluster.nodes).map((n) => `MAP ${n.host}:443 127.0.0.1:${n.port}`).join(", ");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=${rules}`],
-  });
+  browser = await launchChromium([`--host-resolver-rules=${rules}`]);
 });
 after(async () => {
   await browser?.close();

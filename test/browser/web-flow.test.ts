@@ -4,27 +4,18 @@
 // phone-width screenshot of the feed to /tmp/weft-feed-390.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { browserSkip, haveChromium, launchChromium } from "../helpers/browser.ts";
+import type { Browser, Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium) for the browser tests.`);
-}
-const skip = haveChromium ? false : `${CHROMIUM} not found: install it (apt-get install -y chromium) to run the browser tests`;
+const skip = browserSkip;
 
 let srv: TestServer;
 let browser: Browser;
 before(async () => {
   if (!haveChromium) return;
   srv = await startTestServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
