@@ -214,15 +214,3 @@ export async function runCli(argv: string[], env = process.env): Promise<number>
     throw err;
   }
 }
-
-if (import.meta.main) {
-  runCli(process.argv.slice(2)).then(
-    (code) => {
-      if (code >= 0) process.exitCode = code;
-    },
-    (err) => {
-      console.error(`weft: ${err instanceof Error ? err.stack : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -1,6 +1,5 @@
 // Post use-cases: write, reply, quote, edit (with history), delete, repost, like.
 import { sql } from "kysely";
-import type { Account } from "../domain/account.ts";
 import { newId } from "../domain/ids.ts";
 import {
   canReply,
@@ -19,6 +18,7 @@ import { findPostById } from "../db/repositories/posts.ts";
 import { isBlockedEitherWay, isFollowing } from "../db/views/relations.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
 import { notify, unnotify } from "./notify.ts";
+import { notifyMentions, recordNewPostEffects, writeMentionsAndTags } from "./post-effects.ts";
 import type { TextRenderer } from "./text-renderer.ts";
 import type { MediaService } from "./media.ts";
 
@@ -165,7 +165,7 @@ export class PostService {
           federated_at: null,
         })
         .execute();
-      await this.#writeMentionsAndTags(tx, id, mentioned, tags);
+      await writeMentionsAndTags(tx, id, mentioned.map((a) => a.id), tags);
       if (mediaIds.length) {
         const attached = await this.#media!.attachToPost(tx, id, mediaIds);
         if (!attached.ok) {
@@ -174,44 +174,13 @@ export class PostService {
           throw attachFailure;
         }
       }
-      if (parent) {
-        await tx.updateTable("posts").set({ replies_count: sql`replies_count + 1` }).where("id", "=", parent.id).execute();
-        await notify(tx, { recipientId: parent.accountId, fromId: authorId, type: "reply", postId: id });
-      }
-      if (quoted) {
-        await tx.updateTable("posts").set({ quotes_count: sql`quotes_count + 1` }).where("id", "=", quoted.id).execute();
-        await notify(tx, { recipientId: quoted.accountId, fromId: authorId, type: "quote", postId: id });
-      }
-      await this.#notifyMentions(tx, id, authorId, mentioned, visibility, [parent?.accountId, quoted?.accountId]);
+      await recordNewPostEffects(tx, { id, authorId, visibility }, parent, quoted, mentioned.map((a) => a.id));
       await recordEvent(this.#deps, tx, { type: "post.created", postId: id, accountId: authorId });
     }).catch((err) => {
       if (err !== attachFailure) throw err;
     });
     if (attachFailure) return attachFailure;
     return ok((await findPostById(this.#db, id))!);
-  }
-
-  async #writeMentionsAndTags(tx: Tx, postId: string, mentioned: Account[], tags: string[]): Promise<void> {
-    if (mentioned.length) {
-      await tx.insertInto("post_mentions").values(mentioned.map((a) => ({ post_id: postId, account_id: a.id }))).execute();
-    }
-    if (tags.length) await tx.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
-  }
-
-  async #notifyMentions(
-    tx: Tx,
-    postId: string,
-    authorId: string,
-    mentioned: Account[],
-    visibility: Visibility,
-    alreadyNotified: (string | undefined)[],
-  ): Promise<void> {
-    for (const a of mentioned) {
-      if (alreadyNotified.includes(a.id)) continue;
-      // A followers-only post notifies only mentioned followers: mention grants no access.
-      if (visibility === "followers" && !(await isFollowing(tx, a.id, authorId))) continue;
-      await notify(tx, { recipientId: a.id, fromId: authorId, type: "mention", postId });
-    }
   }
 
   async edit(editorId: string, postId: string, input: EditPostInput): Promise<Result<Post>> {
@@ -242,9 +211,9 @@ export class PostService {
       const before = await tx.selectFrom("post_mentions").select("account_id").where("post_id", "=", post.id).execute();
       await tx.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
       await tx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-      await this.#writeMentionsAndTags(tx, post.id, mentioned, tags);
+      await writeMentionsAndTags(tx, post.id, mentioned.map((a) => a.id), tags);
       const newlyMentioned = mentioned.filter((a) => !before.some((b) => b.account_id === a.id));
-      await this.#notifyMentions(tx, post.id, editorId, newlyMentioned, post.visibility, []);
+      await notifyMentions(tx, { id: post.id, authorId: editorId, visibility: post.visibility }, newlyMentioned.map((a) => a.id));
       await recordEvent(this.#deps, tx, { type: "post.updated", postId: post.id, accountId: editorId });
     });
     return ok((await findPostById(this.#db, post.id))!);

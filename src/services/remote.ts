@@ -8,9 +8,8 @@ import { newId } from "../domain/ids.ts";
 import type { Post, Visibility } from "../domain/post.ts";
 import { findAccountById, rowToAccount } from "../db/repositories/accounts.ts";
 import { findPostById, rowToPost } from "../db/repositories/posts.ts";
-import { isFollowing } from "../db/views/relations.ts";
 import { nowIso, transaction, type ServiceDeps, type Tx } from "./deps.ts";
-import { notify } from "./notify.ts";
+import { recordNewPostEffects, writeMentionsAndTags } from "./post-effects.ts";
 import type { PostService } from "./posts.ts";
 import type { MediaService, RemoteMediaInput } from "./media.ts";
 
@@ -161,35 +160,16 @@ export class RemoteService {
           uri: input.uri, url: input.url, object_type: input.objectType, title: input.title, federated_at: null,
         })
         .execute();
-      await this.#writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
+      await writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
       // Replies stored before this post (out of order, or backfilled) now hang under it.
       const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
       const linked = Number(orphans.numUpdatedRows ?? 0);
       if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
       // Only URLs are kept; Weft's media proxy fetches them when someone looks.
       if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
-      if (parent) {
-        await tx.updateTable("posts").set({ replies_count: sql`replies_count + 1` }).where("id", "=", parent.id).execute();
-        await notify(tx, { recipientId: parent.accountId, fromId: authorId, type: "reply", postId: id });
-      }
-      if (quoted) {
-        await tx.updateTable("posts").set({ quotes_count: sql`quotes_count + 1` }).where("id", "=", quoted.id).execute();
-        await notify(tx, { recipientId: quoted.accountId, fromId: authorId, type: "quote", postId: id });
-      }
-      for (const m of input.mentionedIds) {
-        if (m === parent?.accountId || m === quoted?.accountId) continue;
-        // Mentioned in a followers-only post without following: no notification (SECURITY-CASES 28).
-        if (input.visibility === "followers" && !(await isFollowing(tx, m, authorId))) continue;
-        await notify(tx, { recipientId: m, fromId: authorId, type: "mention", postId: id });
-      }
+      await recordNewPostEffects(tx, { id, authorId, visibility: input.visibility }, parent, quoted, input.mentionedIds);
     });
     return findPostById(this.#db, id);
-  }
-
-  async #writeMentionsAndTags(tx: Tx, postId: string, mentionedIds: string[], tags: string[]): Promise<void> {
-    const ids = [...new Set(mentionedIds)];
-    if (ids.length) await tx.insertInto("post_mentions").values(ids.map((a) => ({ post_id: postId, account_id: a }))).execute();
-    if (tags.length) await tx.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
   }
 
   /** An edit from the post's origin: text and tags change; audience does not (SECURITY-CASES 20). */
@@ -206,7 +186,7 @@ export class RemoteService {
         .execute();
       await tx.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
       await tx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-      await this.#writeMentionsAndTags(tx, post.id, input.mentionedIds, input.tags);
+      await writeMentionsAndTags(tx, post.id, input.mentionedIds, input.tags);
     });
   }
 

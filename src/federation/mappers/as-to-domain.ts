@@ -3,29 +3,15 @@
 // before anything is stored.
 import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, PUBLIC_COLLECTION, Question, Video, type Actor, type Object as ASObject } from "@fedify/vocab";
 import type { Visibility } from "../../domain/post.ts";
+import type { RemoteAccountInput } from "../../services/remote.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
 
-export interface RemoteAccountFields {
-  uri: string;
-  username: string;
-  domain: string;
-  displayName: string;
-  bio: string;
-  bioHtml: string;
-  url: string | null;
-  inboxUrl: string | null;
-  sharedInboxUrl: string | null;
-  followersUrl: string | null;
-  outboxUrl: string | null;
-  featuredUrl: string | null;
-  actorType: string;
-  avatarUrl: string | null;
-  headerUrl: string | null;
-  alsoKnownAs: string[];
+/** What an actor maps to: the remote service's input, with profile fields always read. */
+export type RemoteAccountFields = RemoteAccountInput & {
   /** Profile fields (Mastodon's PropertyValue attachments): name as text, value as sanitized HTML. */
   fields: { name: string; value: string }[];
-}
+};
 
 const MAX_NAME = 100;
 
