@@ -55,7 +55,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     });
   const federation = await builder.build({
     kv: new WeftKvStore(weft.db),
-    queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker),
+    queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress: weft.config.allowPrivateAddress }),
     // Started by mountFederation before the worker starts, so the worker knows the queue.
     manuallyStartQueue: true,
     // One canonical origin from configuration, never the request's Host (FEDERATION-NOTES).

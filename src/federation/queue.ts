@@ -3,6 +3,7 @@
 // the handler; Fedify does its own retries (nativeRetrial false), so a handler that
 // throws is not retried twice.
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
+import { UrlError, validatePublicUrl } from "@fedify/vocab-runtime";
 import type { Db } from "../db/kysely.ts";
 import { enqueue } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
@@ -14,10 +15,29 @@ export class WeftMessageQueue implements MessageQueue {
   readonly #db: Db;
   readonly #signal: JobSignal;
   readonly #worker: Worker;
-  constructor(db: Db, signal: JobSignal, worker: Worker) {
+  readonly #allowPrivateAddress: boolean;
+  constructor(db: Db, signal: JobSignal, worker: Worker, options: { allowPrivateAddress?: boolean } = {}) {
     this.#db = db;
     this.#signal = signal;
     this.#worker = worker;
+    this.#allowPrivateAddress = options.allowPrivateAddress ?? false;
+  }
+
+  /**
+   * Fedify's SSRF guard covers its fetches, not its deliveries: an actor whose inbox is
+   * http://169.254.169.254/... got our POSTs (SECURITY-CASES 39). A delivery to a private
+   * or loopback address is dropped when it runs; a name that does not resolve right now
+   * is left to Fedify's retries.
+   */
+  async #refusedInbox(payload: unknown): Promise<boolean> {
+    const m = payload as { type?: string; inbox?: string } | null;
+    if (this.#allowPrivateAddress || m?.type !== "outbox" || !m.inbox) return false;
+    try {
+      await validatePublicUrl(m.inbox);
+      return false;
+    } catch (error) {
+      return error instanceof UrlError && error.message !== "DNS lookup failed";
+    }
   }
 
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
@@ -39,6 +59,7 @@ export class WeftMessageQueue implements MessageQueue {
   /** Registers the handler with the worker (before it starts) and waits for the abort. */
   listen(handler: (message: any) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
     this.#worker.handle(FEDIFY_QUEUE, async (payload) => {
+      if (await this.#refusedInbox(payload)) return;
       await handler(payload);
     }, { maxAttempts: 1, backoffMs: () => 0 });
     return new Promise((resolve) => {

@@ -196,6 +196,26 @@ test("E41: a public host redirecting a fetch to a private one -> the private hop
   assert.equal(seenOn("evil.weft.test"), before, "the redirect to the private host was not followed");
 });
 
+test("E39: ... nor delivered to: a public actor whose inbox is on a private host gets nothing", async () => {
+  const relay = `${pub.origin}/people/relay`;
+  const pem = await exportSpki(keys.publicKey);
+  pub.serve("/people/relay", {
+    "@context": CTX, id: relay, type: "Person", preferredUsername: "relay", inbox: `${evil.origin}/private-inbox`,
+    publicKey: { id: `${relay}#main-key`, owner: relay, publicKeyPem: pem },
+  });
+  const body = JSON.stringify({ "@context": CTX, id: `${pub.origin}/activities/${++n}`, type: "Follow", actor: relay, object: `https://s.weft.test/ap/users/${sally.id}` });
+  const req = await signRequest(new Request("https://s.weft.test/ap/inbox", { method: "POST", headers: AS, body }), keys.privateKey, new URL(`${relay}#main-key`));
+  assert.equal((await strict.app.fetch(req)).status, 202, "pub.weft.test is public: its key is fetched");
+  await strict.worker.drain(5_000);
+  const follower = await strict.db.kysely.selectFrom("accounts").select("id").where("uri", "=", relay).executeTakeFirst();
+  assert.ok(follower, "the follower was stored");
+  const f = await strict.db.kysely.selectFrom("follows").select("state").where("follower_id", "=", follower.id).executeTakeFirst();
+  assert.equal(f?.state, "accepted", "so an Accept was due");
+  unwrap(await strict.services.posts.create(sally.id, { text: "to my followers" }));
+  await strict.worker.drain(5_000);
+  assert.ok(!seen.some((x) => x.includes("/private-inbox")), seen.filter((x) => x.includes("private")).join(", "));
+});
+
 test("F46: a server that trickles its key document -> the inbox answers within the fetch timeout", async () => {
   let timer: NodeJS.Timeout | undefined;
   special.set("evil.weft.test/people/slow", () => {
