@@ -3,6 +3,7 @@
 // `oneOf`/`anyOf` Notes whose `replies.totalItems` is the count), and custom emoji
 // (`Emoji` tags, `:shortcode:` in the text) as a marker span that the web UI turns into
 // an image through the media proxy (web/components/remote.ts `withEmoji`).
+import { emojiMarker } from "../../domain/emoji.ts";
 import { Emoji, Image, Question, type Object as ASObject } from "@fedify/vocab";
 
 const embeddedOnly = { suppressError: true, documentLoader: async (url: string): Promise<never> => {
@@ -37,7 +38,6 @@ export async function pollHtml(object: ASObject): Promise<string> {
   return `<p>Poll${multiple ? " (several choices)" : ""}${ended ? ", closed" : ""}${object.voters != null ? `, ${object.voters} voters` : ""}:</p><ul class="poll${multiple ? " multiple" : ""}">${items}</ul>`;
 }
 
-export const EMOJI_MARKER = /<span class="emoji" title=":([A-Za-z0-9_+-]{1,64}):" data-src="(https?:\/\/[^"<>\s]+)">:\1:<\/span>/g;
 
 /** Replaces `:shortcode:` of the post's Emoji tags by marker spans (after sanitizing). */
 export async function withEmojiMarkers(object: ASObject, html: string): Promise<string> {
@@ -55,6 +55,6 @@ export async function withEmojiMarkers(object: ASObject, html: string): Promise<
   return html.replace(/>([^<]*)</g, (_m, text: string) =>
     `>${text.replace(/:([A-Za-z0-9_+-]{1,64}):/g, (all, code: string) => {
       const url = emoji.get(code);
-      return url ? `<span class="emoji" title=":${code}:" data-src="${esc(url)}">:${code}:</span>` : all;
+      return url ? emojiMarker(code, esc(url)) : all;
     })}<`);
 }

@@ -4,7 +4,7 @@ import { html, raw } from "hono/html";
 import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
 import { looksRemote } from "../../services/remote-reach.ts";
-import { EMOJI_MARKER } from "../../federation/mappers/rich-content.ts";
+import { EMOJI_MARKER } from "../../domain/emoji.ts";
 import { proxiedUrl } from "../../media/urls.ts";
 import type { WebContext } from "../env.ts";
 import { csrfInput, type Html } from "../layout.ts";
