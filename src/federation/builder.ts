@@ -61,9 +61,10 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     // One canonical origin from configuration, never the request's Host (FEDERATION-NOTES).
     origin: weft.config.origin,
     allowPrivateAddress: weft.config.allowPrivateAddress,
-    // Retries outlast a remote's day-long outage: 1 s doubling to 6 h, 16 attempts (~2 days).
+    // Retries outlast a remote's day-long outage: 1 s doubling to 6 h, 20 attempts. The
+    // doubling delays sum to about 9 h by the 16th attempt; five more at 6 h make ~39 h.
     outboxRetryPolicy: createExponentialBackoffPolicy({
-      maxAttempts: 16,
+      maxAttempts: 20,
       initialDelay: Temporal.Duration.from(weft.config.testFastRetries ? { milliseconds: 100 } : { seconds: 1 }),
       maxDelay: Temporal.Duration.from(weft.config.testFastRetries ? { seconds: 1 } : { hours: 6 }),
     }),
