@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
 import { createFixtureRemote, type FixtureRemote } from "./helpers/fixture-remote.ts";
 import { Client } from "../web/client.ts";
+import { attachmentsForPosts } from "../../src/db/views/media.ts";
 
 const SHAPES: [string, string, string][] = [
   ["mastodon", "mastodon/actor-person.json", "mastodon/create-note-hashtags-attachment.json"],
@@ -53,6 +54,14 @@ for (const [name, actorFile, postFile] of SHAPES) {
     const stored = await cluster.nodes.a.weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", f.postId).executeTakeFirstOrThrow();
     if (name === "gotosocial") assert.match(page.text, /<img class="emoji" src="[^"]*proxy[^"]*" alt=":rainbow:"/, "custom emoji through the media proxy");
     if (name === "mastopoll") assert.match(page.text, /<li>Dunno: 0 votes<\/li>/, "poll options with counts");
+    // Inbound attachments (issue 8): Mastodon, Pixelfed and PeerTube shapes show their media
+    // through the signed proxy, never straight from the other server.
+    if (name === "mastodon" || name === "pixelfed" || name === "peertube") {
+      const [first] = (await attachmentsForPosts(cluster.nodes.a.weft.db.kysely, [stored.id])).get(stored.id) ?? [];
+      assert.ok(first, `${name}: attachment stored`);
+      assert.match(page.text, /<(img|video)[^>]+src="[^"]*\/media\/proxy\?/, `${name}: media shown through the proxy`);
+      if (first.description) assert.ok(page.text.includes(`alt="${first.description.replace(/&/g, "&amp;").replace(/"/g, "&quot;").slice(0, 30)}`), `${name}: alt text`);
+    }
     if (stored.title) assert.ok(page.text.includes(stored.title.replace(/&/g, "&amp;").slice(0, 20)), `${name}: title shown`);
   });
 }

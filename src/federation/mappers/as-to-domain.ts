@@ -112,6 +112,17 @@ async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
     out.push({ url, mediaType: a.mediaType ?? null, description: a.name?.toString() ?? null, width: a.width ?? null, height: a.height ?? null });
     if (out.length >= 20) break;
   }
+  if (out.length === 0 && object instanceof Video) {
+    // PeerTube puts the video itself in `url` (HLS playlists, often gigabytes) and its
+    // preview images in `icon`: show the largest preview; the post links to the original.
+    let best: RemoteAttachment | null = null;
+    for await (const icon of object.getIcons(embeddedOnly)) {
+      const url = httpUrl(hrefOf(icon.url));
+      if (!url || (best && (icon.width ?? 0) <= (best.width ?? 0))) continue;
+      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null };
+    }
+    if (best) out.push(best);
+  }
   return out;
 }
 
