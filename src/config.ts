@@ -47,6 +47,11 @@ export interface Config {
    * an outage and a recovery within seconds. Never set it on a real site.
    */
   readonly testFastRetries: boolean;
+  /**
+   * Overall limit on each document fetch (key, actor, object), body included: a server that
+   * trickles bytes cannot hold an inbox request or a worker (SECURITY-CASES 46).
+   */
+  readonly fetchTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +142,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const jobLeaseMs = Number(leaseRaw);
   if (!/^\d+$/.test(leaseRaw) || jobLeaseMs < 300) problems.push(`WEFT_JOB_LEASE_MS must be a whole number of milliseconds, at least 300, got "${leaseRaw}"`);
 
+  const fetchRaw = env.WEFT_FETCH_TIMEOUT_MS ?? "15000";
+  const fetchTimeoutMs = Number(fetchRaw);
+  if (!/^\d+$/.test(fetchRaw) || fetchTimeoutMs < 100) problems.push(`WEFT_FETCH_TIMEOUT_MS must be a whole number of milliseconds, at least 100, got "${fetchRaw}"`);
+
   const config: Config = {
     origin,
     host,
@@ -156,6 +165,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: parseBool(env, "WEFT_TRUST_PROXY", false, problems),
     jobLeaseMs,
     testFastRetries: parseBool(env, "WEFT_TEST_FAST_RETRIES", false, problems),
+    fetchTimeoutMs,
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -74,6 +74,6 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     userAgent: { software: `Weft/0.1.0`, url: new URL(weft.config.origin) },
   });
   // A key must be listed by the actor it claims as owner (SECURITY-CASES 8).
-  installKeyOwnerGuard(federation);
+  installKeyOwnerGuard(federation, weft.config.fetchTimeoutMs);
   return federation;
 }

@@ -53,12 +53,10 @@ async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, co
 /**
  * Fedify's fetches have no overall timeout: a server that trickles a byte a second holds
  * an inbox request (key fetch) or a worker job for as long as it likes (SECURITY-CASES
- * 46). Every document load gets one, body included (the signal aborts the body read).
- * WEFT_FETCH_TIMEOUT_MS (read when a server is built) shortens it in tests.
+ * 46). Every document load gets one, body included (the signal aborts the body read):
+ * config.fetchTimeoutMs (WEFT_FETCH_TIMEOUT_MS).
  */
-export const fetchTimeoutMs = (): number => Number(process.env.WEFT_FETCH_TIMEOUT_MS) || 15_000;
-
-export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLoader, timeoutMs = fetchTimeoutMs()): DocumentLoader {
+export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLoader, timeoutMs: number): DocumentLoader {
   const guarded: DocumentLoader = async (url, options) => {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -88,7 +86,7 @@ export function preloadedContextsOnly(): DocumentLoader {
  * factories together with `allowPrivateAddress`/`userAgent`, so its own factories are
  * wrapped on the instance (FederationImpl reads them at call time).
  */
-export function installKeyOwnerGuard<T>(federation: Federation<T>): void {
+export function installKeyOwnerGuard<T>(federation: Federation<T>, timeoutMs: number): void {
   const f = federation as unknown as {
     documentLoaderFactory: (...a: unknown[]) => DocumentLoader;
     authenticatedDocumentLoaderFactory: (...a: unknown[]) => DocumentLoader;
@@ -99,7 +97,6 @@ export function installKeyOwnerGuard<T>(federation: Federation<T>): void {
   }
   f.contextLoaderFactory = () => preloadedContextsOnly();
   const contextLoader = f.contextLoaderFactory();
-  const timeoutMs = fetchTimeoutMs();
   const plain = f.documentLoaderFactory.bind(f);
   const authed = f.authenticatedDocumentLoaderFactory.bind(f);
   f.documentLoaderFactory = (...a) => guardKeyOwners(plain(...a), contextLoader, timeoutMs);

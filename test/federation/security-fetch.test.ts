@@ -62,14 +62,13 @@ async function replyTo(parentUri: string) {
 const jsonNote = (id: string) => ({ "@context": CTX, id, type: "Note", attributedTo: evil.actorUri("mallory"), content: "<p>parent</p>", to: [PUBLIC] });
 
 before(async () => {
-  process.env.WEFT_FETCH_TIMEOUT_MS = "1500";
   evil = await createFakeRemote("evil");
   pub = await createFakeRemote("pub");
-  cluster = await startFederatedCluster(["a"], { remotes: { evil: remoteHandler(() => evil), pub: remoteHandler(() => pub) } });
+  // A short fetch timeout, so the trickling-server case (F46) ends within the test.
+  cluster = await startFederatedCluster(["a"], { config: { fetchTimeoutMs: 1500 }, remotes: { evil: remoteHandler(() => evil), pub: remoteHandler(() => pub) } });
   weft = cluster.nodes.a.weft;
-  strict = await buildWeft({ origin: "https://s.weft.test", host: "s.weft.test", allowPrivateAddress: false });
+  strict = await buildWeft({ origin: "https://s.weft.test", host: "s.weft.test", allowPrivateAddress: false, fetchTimeoutMs: 1500 });
   await strict.start();
-  delete process.env.WEFT_FETCH_TIMEOUT_MS;
   alice = unwrap(await weft.services.accounts.setFediverseSharing(unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" })).id, true));
   sally = unwrap(await strict.services.accounts.setFediverseSharing(unwrap(await strict.services.accounts.register({ username: "sally", password: "correct horse" })).id, true));
   // The SSRF guard resolves names itself (node:dns/promises); make *.weft.test resolve to
