@@ -4,7 +4,7 @@
 // in as `fetcher`. This service owns the rules: only accounts that share may reach out,
 // lookups are rate-limited per account (rate_limits table) and stored actors are reused
 // until a day old.
-import { sql } from "kysely";
+import { countHit } from "../db/rate-limits.ts";
 import type { Account } from "../domain/account.ts";
 import { isShared } from "../domain/fediverse.ts";
 import type { Post } from "../domain/post.ts";
@@ -126,19 +126,7 @@ export class RemoteReach {
 
   /** Counts one lookup against the account's window; false when over the limit. */
   async #take(viewerId: string): Promise<boolean> {
-    const key = `lookup:${viewerId}`;
-    const now = Date.now();
-    await this.#db
-      .insertInto("rate_limits")
-      .values({ key, count: 1, reset_at: now + LOOKUP_LIMIT.windowMs })
-      .onConflict((oc) =>
-        oc.column("key").doUpdateSet({
-          count: sql`CASE WHEN rate_limits.reset_at <= ${now} THEN 1 ELSE rate_limits.count + 1 END`,
-          reset_at: sql`CASE WHEN rate_limits.reset_at <= ${now} THEN excluded.reset_at ELSE rate_limits.reset_at END`,
-        }),
-      )
-      .execute();
-    const row = await this.#db.selectFrom("rate_limits").select("count").where("key", "=", key).executeTakeFirst();
-    return Number(row?.count ?? 0) <= LOOKUP_LIMIT.max;
+    const { count } = await countHit(this.#db, `lookup:${viewerId}`, LOOKUP_LIMIT.windowMs);
+    return count <= LOOKUP_LIMIT.max;
   }
 }

@@ -3,8 +3,8 @@
 // counted in the shared `rate_limits` table so every process sees the same count.
 // Answers carry X-RateLimit-* headers; past the limit, 429.
 import type { MiddlewareHandler } from "hono";
-import { sql } from "kysely";
 import type { WeftContext } from "../../app.ts";
+import { countHit } from "../../db/rate-limits.ts";
 import type { ApiEnv } from "./auth.ts";
 import { ApiError } from "./http.ts";
 import { clientAddress } from "./oauth/throttle.ts";
@@ -18,24 +18,13 @@ export function rateLimit(ctx: WeftContext): MiddlewareHandler<ApiEnv> {
     const grant = c.get("grant");
     const key = grant ? `api:token:${grant.tokenId}` : `api:ip:${clientAddress(c)}`;
     const now = Date.now();
-    const row = await ctx.db.kysely
-      .insertInto("rate_limits")
-      .values({ key, count: 1, reset_at: now + WINDOW_MS })
-      .onConflict((oc) =>
-        oc.column("key").doUpdateSet({
-          count: sql`CASE WHEN rate_limits.reset_at < ${now} THEN 1 ELSE rate_limits.count + 1 END`,
-          reset_at: sql`CASE WHEN rate_limits.reset_at < ${now} THEN ${now + WINDOW_MS} ELSE rate_limits.reset_at END`,
-        }),
-      )
-      .returning(["count", "reset_at"])
-      .executeTakeFirstOrThrow();
-    const count = Number(row.count);
-    const reset = new Date(Number(row.reset_at)).toISOString();
+    const { count, resetAt } = await countHit(ctx.db.kysely, key, WINDOW_MS);
+    const reset = new Date(resetAt).toISOString();
     c.header("X-RateLimit-Limit", String(limit));
     c.header("X-RateLimit-Remaining", String(Math.max(0, limit - count)));
     c.header("X-RateLimit-Reset", reset);
     if (count > limit) {
-      c.header("Retry-After", String(Math.max(1, Math.ceil((Number(row.reset_at) - now) / 1000))));
+      c.header("Retry-After", String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
       throw new ApiError(429, "Too many requests");
     }
     await next();
