@@ -4,10 +4,21 @@
 export const MAX_INBOX_BYTES = 1_000_000;
 export const MAX_JSON_DEPTH = 64;
 
-/** The deepest nesting of objects and arrays in JSON text, stopping once past `limit`. */
-export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+/**
+ * JSON-LD processing costs milliseconds per node: a Question with 5,000 options (well
+ * under 1 MB) kept a worker busy for most of a minute before the 20-option cap of
+ * rich-content.ts could apply (SECURITY-CASES 45). No real activity has this many objects.
+ */
+export const MAX_JSON_OBJECTS = 1_000;
+
+/**
+ * The deepest nesting of objects and arrays in JSON text and how many objects it holds, in
+ * one pass that stops as soon as either limit is passed (the inbox reads every body once).
+ */
+export function jsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxObjects = MAX_JSON_OBJECTS): { depth: number; objects: number } {
   let depth = 0;
   let max = 0;
+  let objects = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -17,45 +28,23 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
       continue;
     }
     if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (c === 123) objects++;
       depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > limit) return max;
-      }
+      if (depth > max) max = depth;
+      if (max > maxDepth || objects > maxObjects) break;
     } else if (c === 125 || c === 93) depth--;
   }
-  return max;
-}
-
-/**
- * JSON-LD processing costs milliseconds per node: a Question with 5,000 options (well
- * under 1 MB) kept a worker busy for most of a minute before the 20-option cap of
- * rich-content.ts could apply (SECURITY-CASES 45). No real activity has this many objects.
- */
-export const MAX_JSON_OBJECTS = 1_000;
-
-/** How many JSON objects `text` holds, stopping once past `limit`. */
-export function jsonObjectCount(text: string, limit = MAX_JSON_OBJECTS): number {
-  let count = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 /* { */ && ++count > limit) return count;
-  }
-  return count;
+  return { depth: max, objects };
 }
 
 /** A response refusing the body, or null when it may go on to Fedify. */
 export function refuseInboxBody(body: ArrayBuffer): Response | null {
   if (body.byteLength > MAX_INBOX_BYTES) return new Response("Payload too large", { status: 413 });
   const text = new TextDecoder().decode(body);
-  if (jsonDepth(text) > MAX_JSON_DEPTH) return new Response("JSON nested too deeply", { status: 400 });
-  if (jsonObjectCount(text) > MAX_JSON_OBJECTS) return new Response("Too many JSON objects", { status: 400 });
+  const shape = jsonShape(text);
+  if (shape.depth > MAX_JSON_DEPTH) return new Response("JSON nested too deeply", { status: 400 });
+  if (shape.objects > MAX_JSON_OBJECTS) return new Response("Too many JSON objects", { status: 400 });
   return null;
 }
 
