@@ -6,9 +6,9 @@
 // activities it sends to Weft. It verifies nothing it receives: that is not under test.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportSpki, signRequest } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify";
+import { AS_CONTEXT, fakeActors } from "../../helpers/fake-actor.ts";
 
-const AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
 
 export interface Delivery {
   id: string;
@@ -42,28 +42,10 @@ export interface SlowRemote {
 }
 
 export async function startSlowRemote(): Promise<SlowRemote> {
-  const keys = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const pem = await exportSpki(keys.publicKey);
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const actorUri = (n: string) => `${origin}/users/${n}`;
-  const actorDoc = (n: string) => ({
-    "@context": AS_CONTEXT,
-    id: actorUri(n),
-    type: "Person",
-    preferredUsername: n,
-    name: n,
-    inbox: `${actorUri(n)}/inbox`,
-    outbox: `${actorUri(n)}/outbox`,
-    followers: `${actorUri(n)}/followers`,
-    endpoints: { sharedInbox: `${origin}/inbox` },
-    publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
-  });
+  const { keys, actorUri, actorDoc } = await fakeActors(origin);
   const remote: SlowRemote = {
     origin,
     actorUri,

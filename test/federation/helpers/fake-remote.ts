@@ -1,10 +1,10 @@
 // A hand-written remote server for security tests: it serves actor documents (with a
 // real RSA key) and objects, and signs inbox POSTs with Fedify's signRequest, so a test
 // can send exactly the malicious activity it wants.
-import { exportSpki, signRequest } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify";
+import { AS_CONTEXT, fakeActors } from "../../helpers/fake-actor.ts";
 import { TEST_DOMAIN } from "./cluster.ts";
 
-const AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
 
 export interface FakeRemote {
   host: string;
@@ -28,26 +28,8 @@ export interface FakeRemote {
 export async function createFakeRemote(name: string): Promise<FakeRemote> {
   const host = `${name}.${TEST_DOMAIN}`;
   const origin = `https://${host}`;
-  const keys = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const pem = await exportSpki(keys.publicKey);
   const docs = new Map<string, unknown>();
-  const actorUri = (n: string) => `${origin}/users/${n}`;
-  const actorDoc = (n: string) => ({
-    "@context": AS_CONTEXT,
-    id: actorUri(n),
-    type: "Person",
-    preferredUsername: n,
-    name: n,
-    inbox: `${actorUri(n)}/inbox`,
-    outbox: `${actorUri(n)}/outbox`,
-    followers: `${actorUri(n)}/followers`,
-    endpoints: { sharedInbox: `${origin}/inbox` },
-    publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
-  });
+  const { keys, actorUri, actorDoc } = await fakeActors(origin);
   const remote: FakeRemote = {
     host,
     origin,
