@@ -15,6 +15,8 @@ import { mountWeb } from "./web/mount.ts";
 import { mountFederation } from "./federation/mount.ts";
 import { mountMastodonApi } from "./api/mastodon/mount.ts";
 import { mountMedia } from "./media/mount.ts";
+import { createOutbound, guardedDispatcher, type Outbound } from "./net/outbound.ts";
+import type { Dispatcher } from "undici";
 
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
@@ -31,6 +33,8 @@ export interface WeftContext {
   readonly worker: Worker;
   /** Domain events for streaming, in every process (over PostgreSQL NOTIFY when there are several). */
   readonly broadcast: EventBroadcast;
+  /** Outgoing HTTP: connections to private addresses refused at connect time (SECURITY-CASES 40). */
+  readonly outbound: Outbound;
 }
 
 export interface Weft extends WeftContext {
@@ -56,7 +60,16 @@ async function siteSecret(db: Db, configured: string | undefined): Promise<Buffe
   return Buffer.from(stored.value, "base64");
 }
 
-export async function createWeft(config: Config, opts: { db?: Db } = {}): Promise<Weft> {
+export interface CreateOptions {
+  db?: Db;
+  /**
+   * The dispatcher for outgoing HTTP. By default a guarded one (public addresses only), or
+   * none with allowPrivateAddress. Tests inject one with their own resolver, or null.
+   */
+  outbound?: Dispatcher | null;
+}
+
+export async function createWeft(config: Config, opts: CreateOptions = {}): Promise<Weft> {
   const db = opts.db ?? (await openDatabase(config.databaseUrl));
   await migrate(db.kysely);
   const signal = new JobSignal();
@@ -64,8 +77,10 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   const services = createServices({ db, config, signal });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
+  const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher());
   const worker = new Worker(db, signal, {
     leaseMs: config.jobLeaseMs ?? 60_000,
+    around: outbound.run,
     onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),
   });
   const eventListeners: EventListener[] = [];
@@ -74,8 +89,10 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   });
 
   const broadcast = new EventBroadcast(db, eventListeners);
-  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast };
+  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast, outbound };
   const app = new Hono();
+  // Whatever a request leads to (lookups, thread backfill, key fetches) connects through the guard.
+  app.use("*", (_c, next) => outbound.run(next));
   app.get("/health", async (c) => {
     await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
     return c.json({ status: "ok" });
@@ -104,6 +121,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
       stopForwarding();
       await worker.stop();
       await broadcast.close();
+      await outbound.close();
       await db.close();
     },
   };

@@ -18,7 +18,7 @@ import { onLike } from "./inbox/like.ts";
 import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
-import { installKeyOwnerGuard } from "./key-owners.ts";
+import { installLoaders } from "./key-owners.ts";
 import { WeftKvStore } from "./kv.ts";
 import { WeftMessageQueue } from "./queue.ts";
 import { Temporal } from "./temporal.ts";
@@ -26,6 +26,8 @@ import { INSTANCE_ACTOR, PATHS } from "./uris.ts";
 
 export async function buildFederation(weft: WeftContext): Promise<Federation<FedData>> {
   const builder = createFederationBuilder<FedData>();
+  const kv = new WeftKvStore(weft.db);
+  const userAgent = { software: `Weft/0.1.0`, url: new URL(weft.config.origin) };
   registerActor(builder);
   registerCollections(builder);
   registerObjects(builder);
@@ -54,7 +56,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
       log.warn("inbox listener failed: {error}", { error: String(error) });
     });
   const federation = await builder.build({
-    kv: new WeftKvStore(weft.db),
+    kv,
     queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress: weft.config.allowPrivateAddress }),
     // Started by mountFederation before the worker starts, so the worker knows the queue.
     manuallyStartQueue: true,
@@ -71,9 +73,10 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     // Fedify's per-server circuit breaker keeps its state in the kv table, so every worker
     // process sees a server marked unreachable. The test knob shortens its 30-minute probe delay.
     ...(weft.config.testFastRetries ? { circuitBreaker: { recoveryDelay: Temporal.Duration.from({ seconds: 1 }) } } : {}),
-    userAgent: { software: `Weft/0.1.0`, url: new URL(weft.config.origin) },
+    userAgent,
   });
-  // A key must be listed by the actor it claims as owner (SECURITY-CASES 8).
-  installKeyOwnerGuard(federation, weft.config.fetchTimeoutMs);
+  // Weft's loaders: ActivityPub content types only (SECURITY-CASES 33), connections through
+  // the guarded dispatcher (40), a key must be listed by the actor it claims as owner (8).
+  installLoaders(federation, { kv, timeoutMs: weft.config.fetchTimeoutMs, allowPrivateAddress: weft.config.allowPrivateAddress, dispatcher: weft.outbound.dispatcher, userAgent });
   return federation;
 }

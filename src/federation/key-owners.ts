@@ -7,8 +7,10 @@
 // key document is taken only if its owner's actor document lists it. The same wrapper
 // puts an overall timeout on every fetch.
 import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
-import { preloadedContexts, type DocumentLoader, type RemoteDocument } from "@fedify/vocab-runtime";
-import type { Federation } from "@fedify/fedify";
+import { preloadedContexts, type DocumentLoader, type GetUserAgentOptions, type RemoteDocument } from "@fedify/vocab-runtime";
+import { kvCache, type Federation, type KvStore } from "@fedify/fedify";
+import type { Dispatcher } from "undici";
+import { weftDocumentLoader } from "./loader.ts";
 
 const KEY_PROPS = ["publicKey", "assertionMethod", "https://w3id.org/security#publicKey", "https://w3id.org/security#assertionMethod"];
 
@@ -82,23 +84,26 @@ export function preloadedContextsOnly(): DocumentLoader {
 }
 
 /**
- * Wraps the document loaders of a built Federation. Fedify refuses custom loader
- * factories together with `allowPrivateAddress`/`userAgent`, so its own factories are
- * wrapped on the instance (FederationImpl reads them at call time).
+ * Replaces the document loaders of a built Federation with Weft's (loader.ts: ActivityPub
+ * content types only, the guarded dispatcher), each behind the key owner guard and the
+ * timeout. Fedify refuses custom loader factories together with
+ * `allowPrivateAddress`/`userAgent`, so the factories are set on the instance
+ * (FederationImpl reads them at call time). Plain loads keep Fedify's KV cache.
  */
-export function installKeyOwnerGuard<T>(federation: Federation<T>, timeoutMs: number): void {
+export function installLoaders<T>(federation: Federation<T>, opts: { kv: KvStore; timeoutMs: number; allowPrivateAddress: boolean; dispatcher: Dispatcher | null; userAgent: GetUserAgentOptions }): void {
   const f = federation as unknown as {
-    documentLoaderFactory: (...a: unknown[]) => DocumentLoader;
-    authenticatedDocumentLoaderFactory: (...a: unknown[]) => DocumentLoader;
-    contextLoaderFactory: (...a: unknown[]) => DocumentLoader;
+    documentLoaderFactory: (o?: { userAgent?: GetUserAgentOptions | string }) => DocumentLoader;
+    authenticatedDocumentLoaderFactory: (identity: { keyId: URL; privateKey: CryptoKey }, o?: { userAgent?: GetUserAgentOptions | string }) => DocumentLoader;
+    contextLoaderFactory: () => DocumentLoader;
   };
   if (typeof f.documentLoaderFactory !== "function" || typeof f.authenticatedDocumentLoaderFactory !== "function") {
-    throw new Error("Fedify internals changed: cannot install the key owner guard");
+    throw new Error("Fedify internals changed: cannot install Weft's document loaders");
   }
   f.contextLoaderFactory = () => preloadedContextsOnly();
   const contextLoader = f.contextLoaderFactory();
-  const plain = f.documentLoaderFactory.bind(f);
-  const authed = f.authenticatedDocumentLoaderFactory.bind(f);
-  f.documentLoaderFactory = (...a) => guardKeyOwners(plain(...a), contextLoader, timeoutMs);
-  f.authenticatedDocumentLoaderFactory = (...a) => guardKeyOwners(authed(...a), contextLoader, timeoutMs);
+  const base = { allowPrivateAddress: opts.allowPrivateAddress, dispatcher: opts.dispatcher };
+  f.documentLoaderFactory = (o) =>
+    guardKeyOwners(kvCache({ loader: weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent }), kv: opts.kv, prefix: ["_fedify", "remoteDocument"] }), contextLoader, opts.timeoutMs);
+  f.authenticatedDocumentLoaderFactory = (identity, o) =>
+    guardKeyOwners(weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent, identity }), contextLoader, opts.timeoutMs);
 }

@@ -30,6 +30,8 @@ export interface WorkerOptions {
   /** Upper bound on a sleep, a safety net for missed wake-ups. */
   maxSleepMs?: number;
   onError?: (err: unknown, job: ClaimedJob) => void;
+  /** Wraps every job run (the Weft's outgoing-HTTP scope, net/outbound.ts). */
+  around?: <T>(fn: () => T) => T;
 }
 
 /** Wakes workers in this process when a job is enqueued here. */
@@ -64,7 +66,7 @@ export class Worker {
   readonly #db: Db;
   readonly #handlers = new Map<string, { fn: JobHandler; retry: RetryPolicy }>();
   readonly #signal: JobSignal;
-  readonly #opts: Required<Omit<WorkerOptions, "onError">> & Pick<WorkerOptions, "onError">;
+  readonly #opts: Required<Omit<WorkerOptions, "onError" | "around">> & Pick<WorkerOptions, "onError" | "around">;
   #running = false;
   #inFlight = new Set<Promise<void>>();
   #wake: (() => void) | null = null;
@@ -82,6 +84,7 @@ export class Worker {
       leaseMs: opts.leaseMs ?? 60_000,
       maxSleepMs: opts.maxSleepMs ?? 5_000,
       onError: opts.onError,
+      around: opts.around,
     };
   }
 
@@ -175,7 +178,7 @@ export class Worker {
     if (!h) return;
     this.#runningIds.add(job.id);
     try {
-      await h.fn(job.payload, job);
+      await (this.#opts.around ? this.#opts.around(() => h.fn(job.payload, job)) : h.fn(job.payload, job));
       await completeJob(this.#db, job.id);
     } catch (err) {
       this.#opts.onError?.(err, job);

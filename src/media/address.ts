@@ -1,6 +1,7 @@
-// Which addresses the media proxy may connect to. A fediverse post names any URL it
-// likes; without this check a remote server could make Weft fetch its own admin ports,
-// the cloud metadata service (169.254.169.254) or the LAN behind it (SSRF).
+// Which addresses Weft may connect to (media proxy, document fetches, deliveries). A
+// fediverse post or actor names any URL it likes; without this check a remote server could
+// make Weft fetch its own admin ports, the cloud metadata service (169.254.169.254) or the
+// LAN behind it (SSRF).
 import dns from "node:dns";
 import net from "node:net";
 
@@ -61,9 +62,9 @@ export class PrivateAddressError extends Error {
  * A `lookup` for node:http that refuses private addresses. Checking at connect time (not
  * before the request) leaves no gap for DNS rebinding between the check and the use.
  */
-export function safeLookup(allowPrivate: boolean): net.LookupFunction {
+export function safeLookup(allowPrivate: boolean, lookup: typeof dns.lookup = dns.lookup): net.LookupFunction {
   return (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, "", 4);
       const list = addresses as unknown as dns.LookupAddress[];
       if (list.length === 0) return callback(new Error(`${hostname} has no address`) as NodeJS.ErrnoException, "", 4);

@@ -67,7 +67,10 @@ before(async () => {
   // A short fetch timeout, so the trickling-server case (F46) ends within the test.
   cluster = await startFederatedCluster(["a"], { config: { fetchTimeoutMs: 1500 }, remotes: { evil: remoteHandler(() => evil), pub: remoteHandler(() => pub) } });
   weft = cluster.nodes.a.weft;
-  strict = await buildWeft({ origin: "https://s.weft.test", host: "s.weft.test", allowPrivateAddress: false, fetchTimeoutMs: 1500 });
+  // The name check before each request is what these tests are about: the connector stays
+  // the cluster's, which maps every *.weft.test to 127.0.0.1 (the connect-time check, which
+  // would refuse that, has its own tests in security-rebinding.test.ts).
+  strict = await buildWeft({ origin: "https://s.weft.test", host: "s.weft.test", allowPrivateAddress: false, fetchTimeoutMs: 1500 }, {}, { outbound: null });
   await strict.start();
   alice = unwrap(await weft.services.accounts.setFediverseSharing(unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" })).id, true));
   sally = unwrap(await strict.services.accounts.setFediverseSharing(unwrap(await strict.services.accounts.register({ username: "sally", password: "correct horse" })).id, true));
@@ -118,6 +121,50 @@ test("D32: a fetched parent served under another id -> not stored under either i
   const parent = await stored(good);
   assert.ok(parent);
   assert.equal((await stored(reply2.id))?.in_reply_to_id, parent.id);
+});
+
+test("D33: the same Note served as text/plain, application/json, an image, ld+json without the AS profile, HTML or no type -> not taken", async () => {
+  const refused = ["text/plain", "application/json", "application/json; charset=utf-8", "image/png", "application/ld+json", 'application/ld+json; profile="https://example.org/other"', "text/html", null];
+  const taken = ["application/activity+json", "application/activity+json; charset=utf-8", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'];
+  for (const type of [...refused, ...taken]) {
+    const asked = `${evil.origin}/uploads/note-${++n}`;
+    special.set(`evil.weft.test${new URL(asked).pathname}`, () => {
+      const body = new TextEncoder().encode(JSON.stringify(jsonNote(asked)));
+      return new Response(body, { headers: type ? { "content-type": type } : {} });
+    });
+    const reply = await replyTo(asked);
+    assert.ok(seen.includes(`GET evil.weft.test${new URL(asked).pathname}`), `the parent was fetched (${type})`);
+    const parent = await stored(asked);
+    if (taken.includes(type as string)) {
+      assert.ok(parent, `served as ${type}: stored`);
+      assert.equal((await stored(reply.id))?.in_reply_to_id, parent.id);
+    } else {
+      assert.equal(parent, undefined, `served as ${type}: not stored`);
+    }
+  }
+});
+
+test("D33: an actor whose document (and key) is served as application/json -> its signature is not accepted", async () => {
+  const pem = await exportSpki(keys.publicKey);
+  const actor = (uri: string) => ({ "@context": CTX, id: uri, type: "Person", preferredUsername: "jason", inbox: `${uri}/inbox`, publicKey: { id: `${uri}#main-key`, owner: uri, publicKeyPem: pem } });
+  const send = async (uri: string) => {
+    const body = JSON.stringify({ "@context": CTX, id: `${evil.origin}/activities/${++n}`, type: "Like", actor: uri, object: `https://a.weft.test/ap/users/${alice.id}` });
+    return fetch(await signRequest(new Request("https://a.weft.test/ap/inbox", { method: "POST", headers: AS, body }), keys.privateKey, new URL(`${uri}#main-key`)));
+  };
+  // The same document under two URLs (a failed key is remembered a while, so the control needs its own).
+  const json = `${evil.origin}/files/jason`;
+  const ap = `${evil.origin}/files/jason-ap`;
+  special.set("evil.weft.test/files/jason", () => Response.json(actor(json), { headers: { "content-type": "application/json" } }));
+  special.set("evil.weft.test/files/jason-ap", () => Response.json(actor(ap), { headers: AS }));
+  try {
+    assert.equal((await send(json)).status, 401);
+    assert.ok(seen.includes("GET evil.weft.test/files/jason"), "the key was fetched");
+    // Control: served as application/activity+json, the same document is a valid signer.
+    assert.equal((await send(ap)).status, 202);
+  } finally {
+    special.delete("evil.weft.test/files/jason");
+    special.delete("evil.weft.test/files/jason-ap");
+  }
 });
 
 test("D36: evil's WebFinger answering with a genuine actor on another host -> the handle is not trusted", async () => {

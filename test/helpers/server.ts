@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { createWeft, type Weft } from "../../src/app.ts";
+import { createWeft, type CreateOptions, type Weft } from "../../src/app.ts";
 import { dropSchema } from "../../src/db/kysely.ts";
 
 export const TEST_PG_URL = process.env.WEFT_TEST_DATABASE_URL || "";
@@ -31,9 +31,9 @@ export function testConfig(overrides: Partial<Config> = {}, env: Record<string, 
 }
 
 /** Builds a Weft (not listening). */
-export async function buildWeft(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Promise<Weft & { cleanup(): Promise<void> }> {
+export async function buildWeft(overrides: Partial<Config> = {}, env: Record<string, string> = {}, opts: Omit<CreateOptions, "db"> = {}): Promise<Weft & { cleanup(): Promise<void> }> {
   const db = testDatabaseUrl();
-  const weft = await createWeft(testConfig({ databaseUrl: db.url, ...overrides }, env));
+  const weft = await createWeft(testConfig({ databaseUrl: db.url, ...overrides }, env), opts);
   return Object.assign(weft, {
     async cleanup() {
       await weft.close();
