@@ -103,3 +103,29 @@ export function selfActivityActor(body: ArrayBuffer): string | null {
   }
   return null;
 }
+
+/**
+ * FEP-8b32 integrity proofs past their `expires`: Fedify verifies a proof without reading
+ * `expires` (its DataIntegrityProof has no such property), so an old proof kept and
+ * replayed by a third server made the activity trusted as its author's for ever. The FEP
+ * and Mastodon (`object_integrity_proof_spec.rb`) refuse an expired proof; the activity is
+ * refused with 401 (the proof cannot be dropped without breaking the Digest), as a bad
+ * signature is (SECURITY-CASES 17).
+ */
+export function refuseExpiredProof(body: ArrayBuffer, now = Date.now()): Response | null {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
+  } catch {
+    return null; // not JSON: Fedify answers it
+  }
+  if (!doc || typeof doc !== "object") return null;
+  const raw = doc.proof ?? doc["https://w3id.org/security#proof"];
+  for (const proof of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+    const expires = (proof as { expires?: unknown } | null)?.expires;
+    if (expires === undefined) continue;
+    const at = typeof expires === "string" ? Date.parse(expires) : NaN;
+    if (!(at > now)) return new Response("Integrity proof expired", { status: 401 });
+  }
+  return null;
+}

@@ -12,7 +12,7 @@ import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
-import { refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
+import { refuseExpiredProof, refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -54,7 +54,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     const target = new URL(path + url.search, ctx.config.origin);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
     if (body && req.method === "POST") {
-      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers);
+      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers) ?? refuseExpiredProof(body);
       if (refused) return refused;
       const self = selfActivityActor(body);
       if (self && !(await ctx.db.kysely.selectFrom("accounts").select("id").where("uri", "=", self).executeTakeFirst())) {

@@ -1,12 +1,15 @@
-// The signing identity of a hand-written fake remote server: an RSA key pair and the Person
-// document that publishes it. Shared by the federation harness's fake remotes and the
+// The signing identity of a hand-written fake remote server: an RSA key pair (HTTP and LD
+// signatures), an Ed25519 key pair (FEP-8b32 integrity proofs) and the Person document
+// that publishes both. Shared by the federation harness's fake remotes and the
 // cluster tests' slow remotes.
-import { exportSpki } from "@fedify/fedify";
+import { exportMultibaseKey, exportSpki } from "@fedify/fedify";
 
 export const AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
 
 export interface FakeActors {
   keys: CryptoKeyPair;
+  /** Ed25519, listed as each actor's assertionMethod `#ed25519-key` (a Multikey). */
+  proofKeys: CryptoKeyPair;
   actorUri(name: string): string;
   actorDoc(name: string): Record<string, unknown>;
 }
@@ -18,9 +21,11 @@ export async function fakeActors(origin: string): Promise<FakeActors> {
     ["sign", "verify"],
   )) as CryptoKeyPair;
   const pem = await exportSpki(keys.publicKey);
+  const proofKeys = (await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"])) as CryptoKeyPair;
+  const multibase = await exportMultibaseKey(proofKeys.publicKey);
   const actorUri = (n: string) => `${origin}/users/${n}`;
   const actorDoc = (n: string) => ({
-    "@context": AS_CONTEXT,
+    "@context": [...AS_CONTEXT, "https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
     id: actorUri(n),
     type: "Person",
     preferredUsername: n,
@@ -30,6 +35,7 @@ export async function fakeActors(origin: string): Promise<FakeActors> {
     followers: `${actorUri(n)}/followers`,
     endpoints: { sharedInbox: `${origin}/inbox` },
     publicKey: { id: `${actorUri(n)}#main-key`, owner: actorUri(n), publicKeyPem: pem },
+    assertionMethod: [{ id: `${actorUri(n)}#ed25519-key`, type: "Multikey", controller: actorUri(n), publicKeyMultibase: multibase }],
   });
-  return { keys, actorUri, actorDoc };
+  return { keys, proofKeys, actorUri, actorDoc };
 }

@@ -8,6 +8,10 @@ import { TEST_DOMAIN } from "./cluster.ts";
 
 export interface FakeRemote {
   host: string;
+  /** The RSA key pair every actor of this server signs with (`#main-key`). */
+  keys: CryptoKeyPair;
+  /** The Ed25519 key pair of every actor's integrity proofs (`#ed25519-key`). */
+  proofKeys: CryptoKeyPair;
   origin: string;
   handler(req: Request): Promise<Response>;
   actorUri(name: string): string;
@@ -29,9 +33,11 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
   const host = `${name}.${TEST_DOMAIN}`;
   const origin = `https://${host}`;
   const docs = new Map<string, unknown>();
-  const { keys, actorUri, actorDoc } = await fakeActors(origin);
+  const { keys, proofKeys, actorUri, actorDoc } = await fakeActors(origin);
   const remote: FakeRemote = {
     host,
+    keys,
+    proofKeys,
     origin,
     actorUri,
     received: [],
