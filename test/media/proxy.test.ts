@@ -30,6 +30,9 @@ before(async () => {
   files.set("/page.png", { type: "image/png", body: Buffer.from("<html><script>alert(1)</script></html>") });
   files.set("/bomb.png", { type: "image/png", body: pngBomb() });
   files.set("/big.gif", { type: "image/gif", body: await animatedGif(1300, 100, 2) });
+  // An actor document, served as ActivityPub: proxied from our domain it would be "ours".
+  const actor = { "@context": "https://www.w3.org/ns/activitystreams", id: "https://weft.example/users/x", type: "Person", inbox: "https://evil.example/inbox" };
+  files.set("/actor.png", { type: "application/activity+json", body: Buffer.from(JSON.stringify(actor)) });
   origin = http.createServer((req, res) => {
     hits++;
     if (req.url === "/chunked") {
@@ -117,6 +120,17 @@ test("the remote's Content-Type is ignored; non-media and oversized images are r
     assertSafeHeaders(res);
     assert.equal(await open.services.media.storage.exists(proxyCacheKey(`${originUrl}${p}`)), false, p);
   }
+});
+
+test("D34: ActivityPub JSON from a remote (emoji and avatars come this way too) is never proxied, whatever the Accept", async () => {
+  const url = `${originUrl}/actor.png`;
+  for (const accept of ["application/activity+json", "image/*"]) {
+    const res = await fetchVia(open, proxiedUrl(open, url), { accept });
+    assert.notEqual(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+    assertSafeHeaders(res);
+  }
+  assert.equal(await open.services.media.storage.exists(proxyCacheKey(url)), false);
 });
 
 test("private addresses are refused unless allowPrivateAddress", async () => {

@@ -57,6 +57,14 @@ test("never answered as ActivityPub JSON, whatever the Accept header", async () 
   }
 });
 
+test("D34: an ActivityPub document uploaded as a picture is refused and nothing is stored", async () => {
+  const actor = JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${weft.config.origin}/ap/users/1`, type: "Person", inbox: "https://evil.example/inbox" });
+  const before = data.files().length;
+  const r = await weft.services.media.upload(alice, Buffer.from(actor));
+  assert.equal(r.ok, false);
+  assert.deepEqual(data.files().length, before);
+});
+
 test("a file that is not a supported image or video is never served, even if planted", async () => {
   // Something wrote HTML under a key-shaped name (a bug, or an operator): it is not served as anything.
   await new LocalDiskStorage(data.mediaDir).put("planted.jpg", Buffer.from("<html><script>alert(1)</script></html>"));
