@@ -50,6 +50,18 @@ async function storeActor(ctx: Ctx, object: unknown, expectHost: string | null):
   return account;
 }
 
+/**
+ * An actor reached through a redirect to another server lives on that server only if its
+ * WebFinger there names it: a 404 is an answer, not something to step over (GoToSocial
+ * #1627 stored such accounts under the first host; SECURITY-CASES 35).
+ */
+async function webFingerConfirms(ctx: Ctx, actor: { id: URL | null; preferredUsername: { toString(): string } | null }): Promise<boolean> {
+  const name = actor.preferredUsername?.toString();
+  if (!actor.id || !name) return false;
+  const jrd = await ctx.lookupWebFinger(`acct:${name}@${actor.id.host}`).catch(() => null);
+  return (jrd?.links ?? []).some((l) => l.rel === "self" && l.href === actor.id!.href);
+}
+
 async function resolve(ctx: Ctx, query: string): ReturnType<RemoteFetcher["resolve"]> {
   const documentLoader = await signedLoader(ctx);
   const handle = /^([^@\s/]+)@([^@\s/]+)$/.exec(query);
@@ -60,9 +72,12 @@ async function resolve(ctx: Ctx, query: string): ReturnType<RemoteFetcher["resol
   }
   const url = new URL(query);
   if (isLocalUri(ctx.origin, url)) return null;
-  // Fedify drops a document whose id is on another origin than the URL asked (crossOrigin "ignore").
+  // Fedify drops a document whose id is on another origin than the URL it was finally
+  // served from (crossOrigin "ignore"), so an actor's host is the verified final host.
   const object = await ctx.lookupObject(url.href, { documentLoader }).catch(() => null);
-  const account = await storeActor(ctx, object, url.host);
+  const redirected = isActor(object) && object.id !== null && object.id.host !== url.host;
+  if (redirected && !(await webFingerConfirms(ctx, object))) return null;
+  const account = await storeActor(ctx, object, redirected ? object.id!.host : url.host);
   if (account) return { account };
   if (!isPostLike(object) || !object.id) return null;
   const post = await fetchRemotePost(ctx, object.id);

@@ -167,6 +167,27 @@ test("D33: an actor whose document (and key) is served as application/json -> it
   }
 });
 
+test("D35: an actor reached through a redirect to another server whose WebFinger answers 404 -> not stored under either host", async () => {
+  special.set("evil.weft.test/users/moved", () => new Response(null, { status: 302, headers: { location: pub.actorUri("moved") } }));
+  special.set("pub.weft.test/.well-known/webfinger", () => new Response("not found", { status: 404 }));
+  const account = () => weft.db.kysely.selectFrom("accounts").select(["domain", "username"]).where("uri", "=", pub.actorUri("moved")).executeTakeFirst();
+  try {
+    const r = await weft.services.reach.lookup(alice.id, `${evil.origin}/users/moved`);
+    assert.equal(r.ok, false);
+    assert.ok(seen.includes("GET pub.weft.test/users/moved"), "the redirect was followed");
+    assert.ok(seen.includes("GET pub.weft.test/.well-known/webfinger"), "the final host's WebFinger was asked");
+    assert.equal(await account(), undefined);
+    // Control: where the final host's WebFinger names the actor, it is stored with that host's domain.
+    special.delete("pub.weft.test/.well-known/webfinger");
+    const ok = await weft.services.reach.lookup(alice.id, `${evil.origin}/users/moved`);
+    assert.ok(ok.ok);
+    assert.deepEqual({ ...(await account()) }, { domain: "pub.weft.test", username: "moved" });
+  } finally {
+    special.delete("evil.weft.test/users/moved");
+    special.delete("pub.weft.test/.well-known/webfinger");
+  }
+});
+
 test("D36: evil's WebFinger answering with a genuine actor on another host -> the handle is not trusted", async () => {
   special.set("evil.weft.test/.well-known/webfinger", () =>
     Response.json({ subject: "acct:vic@pub.weft.test", links: [{ rel: "self", type: "application/activity+json", href: pub.actorUri("vic") }] }, { headers: { "content-type": "application/jrd+json" } }),
