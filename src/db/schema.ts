@@ -1,6 +1,8 @@
 // Row types of the database, as Kysely sees them. Conventions that hold on both dialects
 // (see docs/adr/0002-storage-conventions.md): ids are fixed-width, time-ordered numeric
 // strings; timestamps are ISO-8601 UTC strings; booleans are integers 0/1; JSON is text.
+import type { ColumnType, Generated } from "kysely";
+
 export type Bool = 0 | 1;
 
 export interface AccountsTable {
@@ -36,6 +38,8 @@ export interface AccountsTable {
   also_known_as_json: string | null;
   moved_to_id: string | null;
   fetched_at: string | null;
+  /** A remote actor's own creation date (`published`), when its server says; may be left out on insert. */
+  published_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PostsTable {
@@ -135,6 +139,8 @@ export interface NotificationsTable {
   post_id: string | null;
   created_at: string;
   read: Bool;
+  /** Held back by the notification filter: shown only under "Filtered". */
+  filtered: Generated<Bool>;
 }
 
 export interface SessionsTable {

@@ -3,6 +3,8 @@
 // by someone they block or mute.
 import { sql } from "kysely";
 import { newId } from "../domain/ids.ts";
+import { FILTERABLE_TYPES, holdReason } from "../domain/notification-filter.ts";
+import { isFollowing } from "../db/views/relations.ts";
 import { nowIso, type Tx } from "./deps.ts";
 
 export type NotificationType =
@@ -36,10 +38,21 @@ export async function notify(
     .executeTakeFirst();
   if (silenced) return;
   // Nor from a server the recipient blocked for themselves.
-  const from = await tx.selectFrom("accounts").select("domain").where("id", "=", n.fromId).executeTakeFirst();
+  const from = await tx.selectFrom("accounts").select(["domain", "created_at", "published_at"]).where("id", "=", n.fromId).executeTakeFirst();
+  let filtered = false;
   if (from?.domain) {
     const serverBlocked = await tx.selectFrom("domain_blocks").select("domain").where("account_id", "=", n.recipientId).where("domain", "=", from.domain).executeTakeFirst();
     if (serverBlocked) return;
+    if (FILTERABLE_TYPES.has(n.type)) {
+      const reason = holdReason({
+        remote: true,
+        followedByRecipient: await isFollowing(tx, n.recipientId, n.fromId),
+        publishedAt: from.published_at,
+        firstSeenAt: from.created_at,
+        recentFromServer: await unsolicitedFromServer(tx, n.recipientId, from.domain),
+      });
+      filtered = reason !== null;
+    }
   }
   await tx
     .insertInto("notifications")
@@ -51,8 +64,27 @@ export async function notify(
       post_id: n.postId ?? null,
       created_at: nowIso(),
       read: 0,
+      filtered: filtered ? 1 : 0,
     })
     .execute();
+}
+
+/** Filterable notifications (mentions) the recipient got in the last hour from accounts on `domain` it does not follow. */
+async function unsolicitedFromServer(tx: Tx, recipientId: string, domain: string): Promise<number> {
+  const since = new Date(Date.now() - 3_600_000).toISOString();
+  const r = await tx
+    .selectFrom("notifications as n")
+    .innerJoin("accounts as a", "a.id", "n.from_account_id")
+    .select((eb) => eb.fn.countAll<number>().as("c"))
+    .where("n.account_id", "=", recipientId)
+    .where("a.domain", "=", domain)
+    .where("n.type", "in", [...FILTERABLE_TYPES])
+    .where("n.created_at", ">", since)
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom("follows as f").select("f.id").where("f.follower_id", "=", recipientId).whereRef("f.followee_id", "=", "a.id").where("f.state", "=", "accepted"))),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(r.c);
 }
 
 /** Removes the notification an undone action caused (unlike, unrepost, unfollow). */

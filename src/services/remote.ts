@@ -31,6 +31,8 @@ export interface RemoteAccountInput {
   headerUrl: string | null;
   alsoKnownAs: string[];
   fields?: { name: string; value: string }[];
+  /** The actor's `published` (ISO), when given: whether the account is new (notification filter). */
+  publishedAt?: string | null;
 }
 
 export interface RemotePostInput {
@@ -116,6 +118,7 @@ export class RemoteService {
       also_known_as_json: JSON.stringify(a.alsoKnownAs),
       fields_json: a.fields ? JSON.stringify(a.fields) : null,
       fetched_at: now,
+      published_at: a.publishedAt ?? null,
     };
     const existing = await this.findAccountByUri(a.uri);
     if (existing) {

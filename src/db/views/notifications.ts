@@ -18,10 +18,11 @@ export interface NotificationView {
 export async function listNotifications(
   db: Kysely<Database>,
   accountId: string,
-  opts: { maxId?: string | null; sinceId?: string | null; minId?: string | null; limit?: number; types?: string[]; excludeTypes?: string[] } = {},
+  opts: { maxId?: string | null; sinceId?: string | null; minId?: string | null; limit?: number; types?: string[]; excludeTypes?: string[]; filtered?: boolean } = {},
 ): Promise<NotificationView[]> {
   const limit = Math.min(Math.max(1, opts.limit ?? 30), 80);
-  let q = db.selectFrom("notifications").selectAll().where("account_id", "=", accountId);
+  // Held notifications (domain/notification-filter.ts) only when asked for.
+  let q = db.selectFrom("notifications").selectAll().where("account_id", "=", accountId).where("filtered", "=", opts.filtered ? 1 : 0);
   // Not from servers the account blocked for itself (older notifications included).
   const blockedServers = db.selectFrom("domain_blocks").select("domain").where("account_id", "=", accountId);
   q = q.where((eb) => eb.not(eb.exists(eb.selectFrom("accounts as nfrom").select("nfrom.id").whereRef("nfrom.id", "=", "notifications.from_account_id").where("nfrom.domain", "in", blockedServers))));
@@ -54,14 +55,20 @@ export async function listNotifications(
     }));
 }
 
-export async function unreadCount(db: Kysely<Database>, accountId: string): Promise<number> {
-  const r = await db
-    .selectFrom("notifications")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("account_id", "=", accountId)
-    .where("read", "=", 0)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+async function countOf(db: Kysely<Database>, accountId: string, which: "unread" | "filtered"): Promise<number> {
+  let q = db.selectFrom("notifications").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", accountId);
+  q = which === "unread" ? q.where("read", "=", 0).where("filtered", "=", 0) : q.where("filtered", "=", 1);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** Unread notifications (held ones do not count: they raise no badge). */
+export function unreadCount(db: Kysely<Database>, accountId: string): Promise<number> {
+  return countOf(db, accountId, "unread");
+}
+
+/** How many notifications are held under "Filtered". */
+export function filteredCount(db: Kysely<Database>, accountId: string): Promise<number> {
+  return countOf(db, accountId, "filtered");
 }
 
 export async function markAllRead(db: Kysely<Database>, accountId: string): Promise<void> {

@@ -57,6 +57,7 @@ export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccoun
     headerUrl: httpUrl(image instanceof Image ? hrefOf(image.url) : null),
     alsoKnownAs: actor.aliasIds.map((u) => u.href),
     fields: await profileFields(actor),
+    publishedAt: actor.published ? new Date(actor.published.epochMilliseconds).toISOString() : null,
   };
 }
 

@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import type { WeftContext } from "../../app.ts";
 import { handleOf } from "../../domain/account.ts";
 import { loadAttachments } from "../components/media.ts";
-import { listNotifications, markAllRead, type NotificationView } from "../../db/views/notifications.ts";
+import { filteredCount, listNotifications, markAllRead, type NotificationView } from "../../db/views/notifications.ts";
 import { postPath, profilePath, shortTime } from "../components/paths.ts";
 import { postCard } from "../components/post.ts";
 import type { WebContext, WebEnv } from "../env.ts";
@@ -41,20 +41,26 @@ export function activityRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {
     const viewer = c.get("viewer");
     if (!viewer) return loginRedirect(c);
     const maxId = c.req.query("max_id");
-    const notes = await listNotifications(ctx.db.kysely, viewer.id, { maxId: maxId && /^\d{18}$/.test(maxId) ? maxId : null, limit: 40 });
-    const requests = await ctx.services.follows.pendingRequests(viewer.id);
+    // ?filtered=1: what the notification filter held (new accounts, floods from one server).
+    const filtered = c.req.query("filtered") === "1";
+    const notes = await listNotifications(ctx.db.kysely, viewer.id, { maxId: maxId && /^\d{18}$/.test(maxId) ? maxId : null, limit: 40, filtered });
+    const requests = filtered ? [] : await ctx.services.follows.pendingRequests(viewer.id);
+    const held = filtered ? 0 : await filteredCount(ctx.db.kysely, viewer.id);
     await loadAttachments(ctx, c, notes.map((n) => n.post));
     // Seen now: the nav of this very page already shows no badge.
     await markAllRead(ctx.db.kysely, viewer.id);
     c.set("unread", 0);
-    const next = notes.length === 40 ? html`<nav class="pager" aria-label="Pages"><a rel="next" href="/activity?max_id=${notes[notes.length - 1].id}">Older</a></nav>` : "";
+    const next = notes.length === 40 ? html`<nav class="pager" aria-label="Pages"><a rel="next" href="/activity?${filtered ? "filtered=1&" : ""}max_id=${notes[notes.length - 1].id}">Older</a></nav>` : "";
+    const empty = filtered ? "Nothing is filtered." : "Nothing yet. Likes, replies, mentions, reposts, quotes and follows will show here.";
     return c.html(
       page(
         c,
-        { title: "Activity", nav: "activity" },
-        html`<h1>Activity</h1>
+        { title: filtered ? "Filtered notifications" : "Activity", nav: "activity" },
+        html`<h1>${filtered ? "Filtered notifications" : "Activity"}</h1>
+${filtered ? html`<p class="muted">Mentions from people on other servers you don't follow, when their account is new or their server sent you many at once. <a href="/activity">Back to Activity</a></p>` : ""}
 ${requests.length ? html`<p class="notice"><a href="/follow-requests">${requests.length} follow request${requests.length === 1 ? "" : "s"}</a> waiting.</p>` : ""}
-${notes.length ? html`<ol class="notes">${notes.map((n) => noteItem(c, n))}</ol>` : html`<p class="muted">Nothing yet. Likes, replies, mentions, reposts, quotes and follows will show here.</p>`}
+${held ? html`<p class="notice"><a href="/activity?filtered=1">${held} filtered notification${held === 1 ? "" : "s"}</a> from accounts you don't follow.</p>` : ""}
+${notes.length ? html`<ol class="notes">${notes.map((n) => noteItem(c, n))}</ol>` : html`<p class="muted">${empty}</p>`}
 ${next}`,
       ),
     );

@@ -63,7 +63,7 @@ export function mountTimelines(api: Hono<ApiEnv>, ctx: WeftContext): void {
   api.get("/api/v1/notifications/unread_count", async (c) => {
     const me = requireUser(c, "read:notifications");
     const marker = await apiDb(ctx.db).selectFrom("markers").select("last_read_id").where("account_id", "=", me.id).where("timeline", "=", "notifications").executeTakeFirst();
-    let q = db.selectFrom("notifications").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", me.id);
+    let q = db.selectFrom("notifications").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", me.id).where("filtered", "=", 0);
     if (marker) q = q.where("id", ">", marker.last_read_id);
     return c.json({ count: Number((await q.executeTakeFirstOrThrow()).n) });
   });
