@@ -143,6 +143,21 @@ export interface NotificationsTable {
   filtered: Generated<Bool>;
 }
 
+/** One request of an opt-out (a Delete, a Reject(Follow) or an Undo(Follow)) to one server, for the tally. */
+export interface SharingRequestsTable {
+  id: string;
+  account_id: string;
+  server: string;
+  kind: "delete" | "reject" | "undo";
+  object_uri: string;
+  activity_json: string;
+  recipients_json: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  confirmed_at: string | null;
+}
+
 export interface SessionsTable {
   id: string;
   account_id: string;
@@ -207,6 +222,7 @@ export interface Database {
   mutes: MutesTable;
   domain_blocks: DomainBlocksTable;
   notifications: NotificationsTable;
+  sharing_requests: SharingRequestsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   kv: KvTable;

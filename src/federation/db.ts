@@ -1,4 +1,5 @@
-// Federation's own tables (migration 0002), typed here so the shared schema stays as it is.
+// Federation's own key table (migration 0002), typed here so the shared schema stays as it
+// is; `sharing_requests` is in the shared schema, since the settings screen reads its tally.
 import type { Kysely } from "kysely";
 import type { Db } from "../db/kysely.ts";
 import type { Database } from "../db/schema.ts";
@@ -11,23 +12,8 @@ export interface ActorKeysTable {
   created_at: string;
 }
 
-export interface SharingRequestsTable {
-  id: string;
-  account_id: string;
-  server: string;
-  kind: "delete" | "reject" | "undo";
-  object_uri: string;
-  activity_json: string;
-  recipients_json: string;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  confirmed_at: string | null;
-}
-
 export interface FederationDatabase extends Database {
   actor_keys: ActorKeysTable;
-  sharing_requests: SharingRequestsTable;
 }
 
 export type FedKysely = Kysely<FederationDatabase>;

@@ -7,6 +7,7 @@
 import { Activity } from "@fedify/vocab";
 import type { Context } from "@fedify/fedify";
 import type { WeftContext } from "../app.ts";
+import type { Db } from "../db/kysely.ts";
 import { newId } from "../domain/ids.ts";
 import { findAccountById } from "../db/repositories/accounts.ts";
 import { enqueue } from "../jobs/queue.ts";
@@ -109,4 +110,9 @@ export function registerOptOutWorker(weft: WeftContext, makeCtx: () => FedCtx, d
     // fractional delay DEFAULT_RETRY's jitter produces (the retry then waited for the lease).
     { maxAttempts: DEFAULT_RETRY.maxAttempts, backoffMs: (n) => Math.round(DEFAULT_RETRY.backoffMs(n)) },
   );
+}
+
+/** Turning sharing on again starts fresh: the last opt-out's tally goes. */
+export async function clearTally(db: Db, accountId: string): Promise<void> {
+  await db.kysely.deleteFrom("sharing_requests").where("account_id", "=", accountId).execute();
 }

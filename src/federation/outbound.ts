@@ -13,8 +13,7 @@ import type { FedData } from "./context.ts";
 import { actorKeyPairs } from "./keys.ts";
 import { accountToAsPerson, accountActorUri } from "./mappers/domain-to-as.ts";
 import { loadNote, postObjectUri } from "./notes.ts";
-import { registerOptOutWorker, startOptOut } from "./optout.ts";
-import { clearTally } from "./tally.ts";
+import { clearTally, registerOptOutWorker, startOptOut } from "./optout.ts";
 import { recipientsOf, remoteAccounts, remoteFollowers } from "./recipients.ts";
 import { actorUri, noteUri } from "./uris.ts";
 

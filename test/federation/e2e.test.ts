@@ -7,7 +7,7 @@ import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import { followRemoteHandle } from "../../src/federation/lookup.ts";
-import { sharingTally } from "../../src/federation/tally.ts";
+import { sharingTally } from "../../src/db/views/sharing-tally.ts";
 import { thread } from "../../src/db/views/timelines.ts";
 import { listNotifications } from "../../src/db/views/notifications.ts";
 
@@ -169,7 +169,7 @@ test("turning sharing off deletes everywhere, removes follows, 404s; on again st
   assert.equal(aFollows.length, 0);
   assert.equal((await bobFollowers()).length, 0, "Undo(Follow) reached b");
   assert.deepEqual(
-    (await sharingTally(a.db, alice.id)).map((t) => ({ ...t })),
+    (await sharingTally(a.db.kysely, alice.id)).map((t) => ({ ...t })),
     [
       { server: "b.weft.test", posts: 1, confirmed: 3, pending: 0 },
       { server: "c.weft.test", posts: 1, confirmed: 2, pending: 0 },
@@ -178,7 +178,7 @@ test("turning sharing off deletes everywhere, removes follows, 404s; on again st
 
   unwrap(await a.services.accounts.setFediverseSharing(alice.id, true));
   await cluster.drain();
-  assert.deepEqual(await sharingTally(a.db, alice.id), []);
+  assert.deepEqual(await sharingTally(a.db.kysely, alice.id), []);
   assert.equal((await get("a", "/.well-known/webfinger?resource=acct:alice@a.weft.test", "application/jrd+json")).status, 200);
   // Posts written while off are not pushed retroactively; nobody follows any more.
   unwrap(await a.services.posts.create(alice.id, { text: "back again" }));

@@ -6,7 +6,7 @@ import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
 import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
-import { sharingTally } from "../../src/federation/tally.ts";
+import { sharingTally } from "../../src/db/views/sharing-tally.ts";
 import { OPTOUT_QUEUE } from "../../src/federation/optout.ts";
 import { getDocumentLoader, verifyObject } from "@fedify/fedify";
 import { Create } from "@fedify/vocab";
@@ -85,13 +85,13 @@ test("opt-out tally: a failing server shows pending until it recovers", async ()
     const jobs = await weft().db.kysely.selectFrom("jobs").select(["attempts", "locked_until"]).where("queue", "=", OPTOUT_QUEUE).execute();
     return jobs.length === 3 && jobs.every((j) => Number(j.attempts) >= 1 && j.locked_until === null);
   });
-  assert.deepEqual(await sharingTally(weft().db, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3 }]);
+  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3 }]);
 
   // The server comes back; the retries (made due now instead of in a few seconds) go through.
   rem.inboxStatus = 202;
   await weft().db.kysely.updateTable("jobs").set({ run_at: 0 }).where("queue", "=", OPTOUT_QUEUE).execute();
   await cluster.drain();
-  assert.deepEqual(await sharingTally(weft().db, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 3, pending: 0 }]);
+  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 3, pending: 0 }]);
   const deletes = rem.received.filter((r) => r.body?.type === "Delete").map((r) => r.body.object.id).sort();
   assert.deepEqual(deletes, federated.map((p) => `https://a.weft.test/ap/posts/${p.id}`).sort());
   const reject = rem.received.find((r) => r.body?.type === "Reject");

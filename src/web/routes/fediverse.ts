@@ -9,7 +9,7 @@ import { cannotEnableSharing } from "../../domain/fediverse.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
 import { loginRedirect, statusFor } from "../http.ts";
 import { csrfInput, messageBox, page, type Html } from "../layout.ts";
-import { deletionTally } from "../tally.ts";
+import { sharingTally } from "../../db/views/sharing-tally.ts";
 
 const STEPS: { title: string; body: (ctx: WeftContext, a: Account) => Html }[] = [
   {
@@ -43,7 +43,7 @@ function stepNav(n: number): Html {
 
 async function statusPage(ctx: WeftContext, c: WebContext, a: Account, o: { error?: string | null; status?: number } = {}) {
   const why = cannotEnableSharing(a, ctx.config);
-  const tally = await deletionTally(ctx, a.id);
+  const tally = await sharingTally(ctx.db.kysely, a.id);
   const body = a.fediverseSharing
     ? html`<p class="notice" role="status">Fediverse sharing is <strong>on</strong>. People on other servers can follow you as <strong>${fullHandle(a, ctx.config.host)}</strong>.</p>
 <form method="post" action="/settings/fediverse">${csrfInput(c)}<input type="hidden" name="on" value="0">
@@ -51,9 +51,9 @@ async function statusPage(ctx: WeftContext, c: WebContext, a: Account, o: { erro
 <div class="row"><button type="submit" class="danger">Turn fediverse sharing off</button></div></form>`
     : html`<p>Fediverse sharing is <strong>off</strong>. Your profile and posts stay on this server.</p>
 ${why ? html`<p class="error" role="alert">${why}</p>` : html`<p><a class="button" href="/settings/fediverse?step=1">Learn more and turn it on</a></p>`}`;
-  // Per-server deletion tally (provided by the federation layer once it exists): how many
-  // servers were asked to delete how many posts and how many confirmed. Nothing if absent.
-  const tallyBox = tally && tally.length
+  // Per-server deletion tally: how many servers were asked to delete how many posts and
+  // how many confirmed. Nothing before the first opt-out.
+  const tallyBox = tally.length
     ? html`<section aria-labelledby="h-tally"><h2 id="h-tally">Deletion requests</h2>
 <p>Asked ${tally.length} server${tally.length === 1 ? "" : "s"} to delete ${tally.reduce((n, t) => n + t.posts, 0)} posts: ${tally.filter((t) => t.pending === 0).length} confirmed, ${tally.filter((t) => t.pending > 0).length} still retrying.</p>
 <ul>${tally.map((t) => html`<li>${t.server}: ${t.posts} posts, ${t.confirmed} confirmed${t.pending ? `, ${t.pending} pending` : ""}</li>`)}</ul></section>`
