@@ -13,6 +13,7 @@ import type { Account } from "../../src/domain/account.ts";
 import type { Weft } from "../../src/app.ts";
 import { filteredCount, listNotifications, unreadCount } from "../../src/db/views/notifications.ts";
 import { SERVER_LIMIT_PER_HOUR } from "../../src/domain/notification-filter.ts";
+import { Client } from "../web/client.ts";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const CTX = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
@@ -93,4 +94,16 @@ test(`F49: one server's established accounts, past ${SERVER_LIMIT_PER_HOUR} unso
   assert.equal(nowShown.length - before, SERVER_LIMIT_PER_HOUR - 1);
   const nowHeld = await held();
   assert.deepEqual(uris.filter((u) => nowHeld.includes(u)), uris.slice(SERVER_LIMIT_PER_HOUR - 1));
+});
+
+test("F49: Activity says how many are filtered and lists them on their own page", async () => {
+  const web = new Client(cluster.nodes.a.origin);
+  assert.equal((await web.login("alice", "correct horse")).status, 303);
+  const heldCount = (await held()).length;
+  const activity = await web.get("/activity");
+  assert.match(activity.text, new RegExp(`href="/activity\\?filtered=1">${heldCount} filtered notifications</a>`));
+  assert.doesNotMatch(activity.text, /hello 1</, "the fresh account's held mention is not in Activity");
+  const filtered = await web.get("/activity?filtered=1");
+  assert.match(filtered.text, /<h1>Filtered notifications<\/h1>/);
+  assert.match(filtered.text, /hello 1</);
 });
