@@ -11,12 +11,14 @@ import https from "node:https";
 import tls from "node:tls";
 import { syncBuiltinESMExports } from "node:module";
 import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import type { Weft } from "../../src/app.ts";
 import { guardedDispatcher } from "../../src/net/outbound.ts";
 import { makeTestPki } from "./helpers/certs.ts";
+import { Client } from "../web/client.ts";
 import { RemoteService } from "../../src/services/remote.ts";
 import { RemoteInteractionService } from "../../src/services/remote-interactions.ts";
 
@@ -24,6 +26,8 @@ const HOST = "rebind.weft.test";
 const CTX = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
 let weft: Weft & { cleanup(): Promise<void> };
 let target: https.Server;
+let listener: ServerType;
+let webUrl = "";
 let origin = "";
 let rita: Account;
 let alice: Account;
@@ -56,6 +60,10 @@ before(async () => {
   syncBuiltinESMExports();
   weft = await buildWeft({ origin: "https://r.weft.test", host: "r.weft.test", allowPrivateAddress: false, fetchTimeoutMs: 3000 }, {}, { outbound: guardedDispatcher({ lookup: connectLookup, ca: [...tls.rootCertificates, pki.ca] }) });
   await weft.start();
+  const port = await new Promise<number>((r) => {
+    listener = serve({ fetch: (req) => weft.app.fetch(req), port: 0, hostname: "127.0.0.1" }, (info) => r(info.port));
+  });
+  webUrl = `http://127.0.0.1:${port}`;
   alice = unwrap(await weft.services.accounts.setFediverseSharing(unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" })).id, true));
   // A follower on the rebinding name, stored as the inbox would store it (its Follow would
   // have needed a fetch from there, which is what is refused).
@@ -71,6 +79,7 @@ before(async () => {
 after(async () => {
   (dnsPromises as { lookup: unknown }).lookup = originalLookup;
   syncBuiltinESMExports();
+  listener?.close();
   await weft?.worker.stop();
   await weft?.cleanup();
   target?.close();
@@ -88,5 +97,13 @@ test("E40: deliveries to an inbox on that name (the Accept, a new post) -> never
   // The deliveries were due and attempted: the jobs ran (and failed at connect time).
   const follow = await weft.db.kysely.selectFrom("follows").select("state").where("follower_id", "=", rita.id).executeTakeFirst();
   assert.equal(follow?.state, "accepted");
+  assert.deepEqual(reached, []);
+});
+
+test("E40: a WebFinger lookup made while serving a page (Fedify's own fetch) -> never reaches the name either", async () => {
+  const web = new Client(webUrl);
+  assert.equal((await web.login("alice", "correct horse")).status, 303);
+  const page = await web.get(`/lookup?q=${encodeURIComponent(`@rosa@${new URL(origin).host}`)}`);
+  assert.ok(page.status < 500, `status ${page.status}`);
   assert.deepEqual(reached, []);
 });
