@@ -21,9 +21,31 @@ import {
   type RemoteDocument,
 } from "@fedify/vocab-runtime";
 import type { Dispatcher } from "undici";
+import { MAX_INBOX_BYTES } from "./guard.ts";
 
 const AS_PROFILE = "https://www.w3.org/ns/activitystreams";
 const MAX_REDIRECTS = 20;
+/**
+ * Fetched documents get the inbox's cap, Mastodon's 1 MB `body_with_limit` (SECURITY-CASES
+ * 43): Fedify reads a body whole, however big, and a Content-Length may lie.
+ */
+export const MAX_DOCUMENT_BYTES = MAX_INBOX_BYTES;
+
+/** The body, read up to `max` bytes; throws past it (the rest is not read). */
+async function readCapped(url: string, response: Response, max: number): Promise<Uint8Array> {
+  if (Number(response.headers.get("content-length") ?? 0) > max) {
+    void response.body?.cancel().catch(() => {});
+    throw new FetchError(url, `${url} is larger than ${max} bytes`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body ?? []) {
+    total += chunk.length;
+    if (total > max) throw new FetchError(url, `${url} is larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** True for application/activity+json, and application/ld+json with the ActivityStreams profile. */
 export function isActivityPubContentType(header: string | null): boolean {
@@ -78,7 +100,9 @@ export function weftDocumentLoader(opts: LoaderOptions): DocumentLoader {
       void response.body?.cancel().catch(() => {});
       throw new FetchError(current, `${current} is served as ${type ?? "no content type"}, not as ActivityPub`);
     }
-    const doc = await getRemoteDocument(current, response, (u, o) => load(u, o ?? options, hops + 1, visited));
+    const body = await readCapped(current, response, MAX_DOCUMENT_BYTES);
+    const capped = new Response(body.length ? (body as Uint8Array<ArrayBuffer>) : null, { status: response.status, headers: response.headers });
+    const doc = await getRemoteDocument(current, capped, (u, o) => load(u, o ?? options, hops + 1, visited));
     // An HTML page counts only through its alternate link; Fedify would parse the page itself as JSON.
     if (response.ok && isHtml(type) && doc.documentUrl === (response.url || current)) {
       throw new FetchError(current, `${current} is an HTML page without an ActivityPub alternate`);

@@ -188,6 +188,41 @@ test("D35: an actor reached through a redirect to another server whose WebFinger
   }
 });
 
+test("D33: an HTML profile page is followed only through its ActivityPub alternate link", async () => {
+  special.set("evil.weft.test/@ann", () => new Response(`<!doctype html><html><head><link rel="alternate" type="application/activity+json" href="${evil.actorUri("ann")}"></head><body>Ann</body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } }));
+  try {
+    const r = await weft.services.reach.lookup(alice.id, `${evil.origin}/@ann`);
+    assert.ok(r.ok && "account" in r.value && r.value.account.uri === evil.actorUri("ann"), JSON.stringify(r));
+  } finally {
+    special.delete("evil.weft.test/@ann");
+  }
+});
+
+test("F43: a fetched document over 1 MB, streamed without a Content-Length -> not taken", async () => {
+  const asked = `${evil.origin}/notes/huge-${++n}`;
+  special.set(`evil.weft.test${new URL(asked).pathname}`, () => {
+    const text = JSON.stringify({ ...jsonNote(asked), content: `<p>${"x".repeat(1_200_000)}</p>` });
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= bytes.length) return c.close();
+        c.enqueue(bytes.subarray(at, at + 65_536));
+        at += 65_536;
+      },
+    });
+    return new Response(body, { headers: AS });
+  });
+  await replyTo(asked);
+  assert.ok(seen.includes(`GET evil.weft.test${new URL(asked).pathname}`), "the parent was fetched");
+  assert.equal(await stored(asked), undefined);
+  // Control: the same Note at a normal size is stored.
+  const small = `${evil.origin}/notes/small-${++n}`;
+  special.set(`evil.weft.test${new URL(small).pathname}`, () => Response.json(jsonNote(small), { headers: AS }));
+  await replyTo(small);
+  assert.ok(await stored(small));
+});
+
 test("D36: evil's WebFinger answering with a genuine actor on another host -> the handle is not trusted", async () => {
   special.set("evil.weft.test/.well-known/webfinger", () =>
     Response.json({ subject: "acct:vic@pub.weft.test", links: [{ rel: "self", type: "application/activity+json", href: pub.actorUri("vic") }] }, { headers: { "content-type": "application/jrd+json" } }),
