@@ -123,9 +123,14 @@ test("D32: a fetched parent served under another id -> not stored under either i
   assert.equal((await stored(reply2.id))?.in_reply_to_id, parent.id);
 });
 
-test("D33: the same Note served as text/plain, application/json, an image, ld+json without the AS profile, HTML or no type -> not taken", async () => {
+test("D33: the same Note served as text/plain, application/json, an image, ld+json without the AS profile, HTML or no type -> not taken; AP types in any case, with more profiles -> taken", async () => {
   const refused = ["text/plain", "application/json", "application/json; charset=utf-8", "image/png", "application/ld+json", 'application/ld+json; profile="https://example.org/other"', "text/html", null];
-  const taken = ["application/activity+json", "application/activity+json; charset=utf-8", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'];
+  const taken = [
+    "application/activity+json",
+    "Application/Activity+JSON; charset=utf-8",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    'application/ld+json;profile="https://example.org/ext https://www.w3.org/ns/activitystreams"',
+  ];
   for (const type of [...refused, ...taken]) {
     const asked = `${evil.origin}/uploads/note-${++n}`;
     special.set(`evil.weft.test${new URL(asked).pathname}`, () => {
