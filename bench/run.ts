@@ -1,24 +1,24 @@
 // `npm run bench`: Weft's figures, each beside a ceiling measured in the same run on the
 // same machine. Writes bench/results.json and prints a table. See bench/README.md.
 //
-//   node bench/run.ts [--quick] [--only=timelines,viral,memory] [--db=sqlite|postgres]
+//   node bench/run.ts [--quick] [--only=memory,timelines,viral,inbox,fanout] [--db=sqlite|postgres]
 //                     [--out=file.json] [--profile] [--markdown] [--match=<url name>]
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.ts";
-import { createWeft } from "../src/app.ts";
-import { openDatabase } from "../src/db/kysely.ts";
-import { ROOT, startWeft, type Child } from "./lib/procs.ts";
+import { ROOT } from "./lib/procs.ts";
 import { formatMarkdown, formatTable, machineInfo, writeResults, type BenchResult, type ResultsFile } from "./lib/results.ts";
 import { seed, type SeedSize } from "./lib/seed.ts";
 import { targetsFromEnv, tempDir, type BenchDialect, type BenchTarget } from "./lib/targets.ts";
 import type { SiteContext, WorkloadContext } from "./workloads/context.ts";
+import { fanout } from "./workloads/fanout.ts";
+import { inbox } from "./workloads/inbox.ts";
+import { withSite } from "./workloads/fresh.ts";
 import { memory } from "./workloads/memory.ts";
 import { timelines } from "./workloads/timelines.ts";
 import { viral } from "./workloads/viral.ts";
 
-const WORKLOADS = ["memory", "timelines", "viral"] as const;
+const WORKLOADS = ["memory", "timelines", "viral", "inbox", "fanout"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 export const SIZES: Record<"quick" | "full", SeedSize> = {
@@ -48,41 +48,28 @@ const size = SIZES[mode];
 const started = performance.now();
 const log = (msg: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
 const results: BenchResult[] = [];
-const base: WorkloadContext = { quick, log, add: (r) => results.push(r), match: values.match };
 const seedSeconds: Record<string, number> = {};
 const scratchDir = tempDir("scratch");
 const profileDir = path.join(ROOT, "bench", "profiles");
+const profileArgs = (label: string) => {
+  if (!values.profile) return [];
+  mkdirSync(profileDir, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=weft-${label}-${Date.now()}.cpuprofile`];
+};
+const base: WorkloadContext = { quick, log, add: (r) => results.push(r), match: values.match, profileArgs };
 
 async function site(target: BenchTarget, bareIdleRssMiB: number): Promise<void> {
   log(`${target.dialect}: seeding ${size.accounts} accounts, ${size.followsEach} follows each, ${size.posts} posts`);
-  const builder = await createWeft(loadConfig({ WEFT_DATA_DIR: target.dataDir, DATABASE_URL: target.databaseUrl, PORT: "0" }, { workers: false, logLevel: "error" }));
-  let info;
-  try {
-    info = await seed(builder.db, size, (m) => log(`  ${m}`));
-  } finally {
-    await builder.close();
-  }
-  seedSeconds[target.dialect] = Math.round(info.seconds * 10) / 10;
-  log(`${target.dialect}: seeded in ${info.seconds.toFixed(1)} s`);
-  const db = await openDatabase(target.databaseUrl);
-  let server: Child | null = null;
-  try {
-    if (values.profile) mkdirSync(profileDir, { recursive: true });
-    server = await startWeft({
-      dataDir: target.dataDir,
-      databaseUrl: target.databaseUrl,
-      nodeArgs: values.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=weft-${target.dialect}-${Date.now()}.cpuprofile`] : [],
-    });
+  await withSite(base, target, { label: target.dialect }, async (db) => {
+    const info = await seed(db, size, (m) => log(`  ${m}`));
+    seedSeconds[target.dialect] = Math.round(info.seconds * 10) / 10;
+    log(`${target.dialect}: seeded in ${info.seconds.toFixed(1)} s`);
+    return info;
+  }, async ({ server, db }, info) => {
     const ctx: SiteContext = { ...base, target, seed: info, server, db, bareIdleRssMiB, scratchDir };
     if (only.has("timelines")) await timelines(ctx);
     if (only.has("viral")) await viral(ctx);
-  } catch (err) {
-    if (server) console.error(`--- server output ---\n${server.output()}`);
-    throw err;
-  } finally {
-    await server?.stop();
-    await db.close();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -93,6 +80,18 @@ async function main(): Promise<void> {
     for (const target of targetsFromEnv(values.db as BenchDialect | undefined)) {
       try {
         await site(target, bareIdleRssMiB);
+      } finally {
+        await target.cleanup();
+      }
+    }
+  }
+  // The federation workloads each start from an empty site of their own: a fan-out's
+  // deliveries still hanging on dead servers must not meet the inbox flood.
+  for (const [name, run] of [["inbox", inbox], ["fanout", fanout]] as const) {
+    if (!only.has(name)) continue;
+    for (const target of targetsFromEnv(values.db as BenchDialect | undefined)) {
+      try {
+        await run(base, target);
       } finally {
         await target.cleanup();
       }

@@ -18,6 +18,15 @@ import { mountMedia } from "./media/mount.ts";
 import { createOutbound, guardedDispatcher, type Outbound } from "./net/outbound.ts";
 import type { Dispatcher } from "undici";
 
+/**
+ * Jobs run at once per process. Most jobs are deliveries, which wait on a remote server (tens
+ * of milliseconds, or until a dead one times out), not on this process: with 8 at a time a
+ * post to 1,000 servers answering in 50 ms took 14 s, and 8 dead servers held every delivery
+ * behind them for minutes (bench fan-out, issue 7). CPU-bound jobs (inbox activities) only
+ * interleave more; the event loop runs one at a time either way.
+ */
+const WORKER_CONCURRENCY = 256;
+
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
 /** Everything a route, an API endpoint or the federation layer may need. */
@@ -79,6 +88,7 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
   const log = logger("worker");
   const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher());
   const worker = new Worker(db, signal, {
+    concurrency: WORKER_CONCURRENCY,
     leaseMs: config.jobLeaseMs ?? 60_000,
     around: outbound.run,
     onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),

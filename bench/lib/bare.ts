@@ -38,3 +38,6 @@ export async function recordResponse(url: string, headers: Record<string, string
   });
   return { status: res.status, headers: out, body: Buffer.from(await res.arrayBuffer()).toString("base64") };
 }
+
+/** The table the bare inbox ceiling (bare-inbox.ts) inserts into. */
+export const BARE_INBOX_TABLE = "bench_bare_inbox";

@@ -86,6 +86,8 @@ export interface WeftChildOptions {
   databaseUrl: string;
   /** Extra node flags, e.g. --cpu-prof for profiling. */
   nodeArgs?: string[];
+  /** Extra environment, e.g. WEFT_ALLOW_PRIVATE_ADDRESS for a fleet on loopback. */
+  env?: Record<string, string>;
 }
 
 /** `node bin/weft.js serve` with its own data dir, database, port and origin. */
@@ -101,6 +103,7 @@ export async function startWeft(opts: WeftChildOptions): Promise<Child> {
     WEFT_LISTEN_HOST: "127.0.0.1",
     // Logging every request would measure the terminal, not Weft.
     WEFT_LOG_LEVEL: "warning",
+    ...opts.env,
   };
   return startChild([...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
 }
@@ -115,6 +118,21 @@ export async function startBare(responsesFile?: string): Promise<Child> {
   const args = ["-e", BARE_SERVER_JS];
   if (responsesFile) args.push(responsesFile);
   return startChild(args, { PATH: process.env.PATH, PORT: String(port) }, port, 20_000);
+}
+
+/** A bench script (a ceiling server) as a child process that answers /health on PORT. */
+export async function startScript(file: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  const port = await freePort();
+  return startChild([...nodeArgs, file], { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) }, port, 20_000);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3: utime and stime
+  // are fields 14 and 15, in clock ticks (100 per second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Resident set size now (VmRSS) and its high-water mark (VmHWM), in MiB. */

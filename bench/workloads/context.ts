@@ -16,6 +16,8 @@ export interface WorkloadContext {
   match?: string;
   log(msg: string): void;
   add(r: BenchResult): void;
+  /** Node flags for a server child under test (--cpu-prof with --profile), by a file label. */
+  profileArgs?(label: string): string[];
 }
 
 /** A seeded site with its server running in a child process. */
