@@ -86,7 +86,7 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
   const services = createServices({ db, config, signal });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
-  const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher());
+  const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher(), config.fetchTimeoutMs);
   const worker = new Worker(db, signal, {
     concurrency: WORKER_CONCURRENCY,
     leaseMs: config.jobLeaseMs ?? 60_000,

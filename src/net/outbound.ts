@@ -31,18 +31,31 @@ export function guardedDispatcher(options: { lookup?: typeof dns.lookup; ca?: st
   });
 }
 
+/** What a Weft's scope carries: its dispatcher (null: the fallback) and its wait limit. */
+interface Scope {
+  dispatcher: Dispatcher | null;
+  timeoutMs: number;
+}
+
 class OutboundRouter extends Dispatcher {
-  readonly #scope = new AsyncLocalStorage<Dispatcher>();
+  readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #fallback: Dispatcher;
   constructor(fallback: Dispatcher) {
     super();
     this.#fallback = fallback;
   }
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return (this.#scope.getStore() ?? this.#fallback).dispatch(options, handler);
+    const scope = this.#scope.getStore();
+    if (!scope) return this.#fallback.dispatch(options, handler);
+    // Fedify sets no timeout on deliveries, so undici's defaults (5 minutes for headers and
+    // for each body chunk) let a server that takes the connection and never answers hold a
+    // worker slot that long (the fan-out bench: 8 dead servers stalled every delivery).
+    // A per-request limit covers both the guarded dispatcher and the fallback.
+    const limited = { ...options, headersTimeout: options.headersTimeout ?? scope.timeoutMs, bodyTimeout: options.bodyTimeout ?? scope.timeoutMs };
+    return (scope.dispatcher ?? this.#fallback).dispatch(limited, handler);
   }
-  run<T>(dispatcher: Dispatcher, fn: () => T): T {
-    return this.#scope.run(dispatcher, fn);
+  run<T>(scope: Scope, fn: () => T): T {
+    return this.#scope.run(scope, fn);
   }
   // The router owns nothing: each Weft closes its own dispatcher.
   close(): Promise<void> {
@@ -62,16 +75,18 @@ export interface Outbound {
 }
 
 /**
- * With a dispatcher, the process's global dispatcher becomes the router (once per process;
- * later Wefts reuse it). Without one (allowPrivateAddress, tests only) nothing changes.
+ * The process's global dispatcher becomes the router (once per process; later Wefts reuse
+ * it). Every global fetch a Weft makes in its scope waits at most `timeoutMs` for headers
+ * and for each part of the body, and goes through `dispatcher` when there is one; without
+ * one (allowPrivateAddress, tests only) it goes through the previous global dispatcher.
  */
-export function createOutbound(dispatcher: Dispatcher | null): Outbound {
-  if (!dispatcher) return { dispatcher: null, run: (fn) => fn(), close: async () => {} };
+export function createOutbound(dispatcher: Dispatcher | null, timeoutMs: number): Outbound {
   let router = getGlobalDispatcher();
   if (!(router instanceof OutboundRouter)) {
     router = new OutboundRouter(router);
     setGlobalDispatcher(router);
   }
   const r = router as OutboundRouter;
-  return { dispatcher, run: (fn) => r.run(dispatcher, fn), close: () => dispatcher.close() };
+  const scope: Scope = { dispatcher, timeoutMs };
+  return { dispatcher, run: (fn) => r.run(scope, fn), close: async () => dispatcher?.close() };
 }

@@ -75,6 +75,9 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
   const nodes: Record<string, ClusterNode> = {};
   const servers: ServerType[] = [];
   const builtWefts: (Weft & { cleanup(): Promise<void> })[] = [];
+  // Before any Weft is built: each Weft's outbound router wraps the dispatcher that is
+  // global when it is made (src/net/outbound.ts), and reads the ports as they are added.
+  const previous = installDispatcher(pki.ca, ports);
   for (const name of names) {
     const host = `${name}.${TEST_DOMAIN}`;
     const { key, cert } = pki.certs.get(host)!;
@@ -119,7 +122,6 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
     });
     ports.set(host, port);
   }
-  const previous = installDispatcher(pki.ca, ports);
   return {
     nodes,
     ca: pki.ca,
