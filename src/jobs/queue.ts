@@ -77,13 +77,14 @@ export async function claimJobs(
   const lockedUntil = now + leaseMs;
   // On PostgreSQL, SKIP LOCKED lets any number of workers claim distinct jobs at once;
   // SQLite has one writer at a time, so the UPDATE ... RETURNING is atomic on its own.
+  // Only jobs nobody holds are read (the partial index `jobs_ready`, in claim order);
+  // jobs of a dead worker come back through `releaseExpiredLeases`.
   const lock = db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   const { rows } = await sql<JobsTable>`
     UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM jobs
-      WHERE queue IN (${sql.join(queues)}) AND run_at <= ${now}
-        AND (locked_until IS NULL OR locked_until < ${now})
+      WHERE locked_until IS NULL AND run_at <= ${now} AND queue IN (${sql.join(queues)})
       ORDER BY run_at, id
       LIMIT ${limit}
       ${lock}
@@ -96,6 +97,20 @@ export async function claimJobs(
     attempts: Number(r.attempts),
     createdAt: Number(r.created_at),
   }));
+}
+
+/**
+ * Puts back the jobs whose lease ran out (their worker died or stalled past its renewals),
+ * so the next claim takes them. Returns how many.
+ */
+export async function releaseExpiredLeases(db: Db): Promise<number> {
+  const r = await db.kysely
+    .updateTable("jobs")
+    .set({ locked_until: null })
+    .where("locked_until", "is not", null)
+    .where("locked_until", "<", Date.now())
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 export async function completeJob(db: Db, id: string): Promise<void> {

@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import { sql } from "kysely";
 import type { Db } from "../db/kysely.ts";
-import { claimJobs, completeJob, retryJob, nextDueAt, renewLeases, NOTIFY_CHANNEL } from "./queue.ts";
+import { claimJobs, completeJob, retryJob, nextDueAt, renewLeases, releaseExpiredLeases, NOTIFY_CHANNEL } from "./queue.ts";
 import type { ClaimedJob } from "./queue.ts";
 
 export type JobHandler = (payload: any, job: ClaimedJob) => Promise<void>;
@@ -75,6 +75,8 @@ export class Worker {
   /** Ids of the jobs this worker is running, whose leases it keeps extending. */
   readonly #runningIds = new Set<string>();
   #renewTimer: ReturnType<typeof setInterval> | null = null;
+  /** When this worker next puts back the jobs of dead workers (see #releaseDue). */
+  #nextRelease = 0;
 
   constructor(db: Db, signal: JobSignal, opts: WorkerOptions = {}) {
     this.#db = db;
@@ -132,6 +134,7 @@ export class Worker {
       let claimed: ClaimedJob[] = [];
       if (free > 0 && queues.length > 0) {
         try {
+          await this.#releaseDue();
           claimed = await claimJobs(this.#db, queues, free, this.#opts.leaseMs);
         } catch (err) {
           if (!this.#running) break;
@@ -148,6 +151,15 @@ export class Worker {
       if (claimed.length > 0 && claimed.length === free) continue;
       await this.#sleep(queues);
     }
+  }
+
+  // A claim reads only jobs nobody holds, so jobs whose lease ran out are put back first;
+  // at most every lease/3 (1 s at most), not before every claim of a busy worker.
+  async #releaseDue(): Promise<void> {
+    const now = Date.now();
+    if (now < this.#nextRelease) return;
+    this.#nextRelease = now + Math.min(1000, Math.max(50, Math.floor(this.#opts.leaseMs / 3)));
+    await releaseExpiredLeases(this.#db);
   }
 
   async #sleep(queues: string[]): Promise<void> {

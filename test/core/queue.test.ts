@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { claimJobs, countJobs, enqueue } from "../../src/jobs/queue.ts";
+import { claimJobs, countJobs, enqueue, releaseExpiredLeases } from "../../src/jobs/queue.ts";
 import { JobSignal, Worker } from "../../src/jobs/worker.ts";
 import { testDatabaseUrl, dialect } from "../helpers/server.ts";
 
@@ -52,7 +52,9 @@ test("a claimed job whose worker died is taken again after its lease", async (t)
   const [claimed] = await claimJobs(db, ["work"], 10, 100);
   assert.ok(claimed);
   assert.deepEqual(await claimJobs(db, ["work"], 10, 100), [], "leased jobs are not handed out twice");
+  assert.equal(await releaseExpiredLeases(db), 0, "a lease still running is kept");
   await new Promise((r) => setTimeout(r, 150));
+  assert.equal(await releaseExpiredLeases(db), 1, "the dead worker's lease has run out");
   const [again] = await claimJobs(db, ["work"], 10, 60_000);
   assert.equal(again.id, claimed.id);
   assert.equal(again.attempts, 2);
