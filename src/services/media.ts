@@ -233,45 +233,78 @@ export class MediaService {
     return ok(checked.value.map((m) => ({ ...m, postId })));
   }
 
-  /** Records a remote post's attachments (URLs only: the proxy fetches them on demand). */
-  async addRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<MediaAttachment[]> {
+  /** A remote attachment as a row, or null when its URL is unusable. */
+  #remoteRow(item: RemoteMediaInput, accountId: string, postId: string, position: number): MediaAttachmentsTable | null {
+    let url: URL;
+    try {
+      url = new URL(item.url);
+    } catch {
+      return null;
+    }
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || item.url.length > 2048) return null;
+    const type = /^(image|video)\/[a-z0-9.+-]+$/i.test(item.mediaType ?? "") ? item.mediaType!.toLowerCase() : "application/octet-stream";
+    const kind: MediaKind = type.startsWith("video/") ? "video" : "image";
+    const dim = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n > 0 && n < 100_000 ? n : null);
+    const focus = parseFocus(item.focus ?? null);
+    return {
+      id: newId(),
+      account_id: accountId,
+      post_id: postId,
+      kind,
+      content_type: type,
+      file_key: null,
+      thumb_key: null,
+      width: dim(item.width),
+      height: dim(item.height),
+      blurhash: item.blurhash && /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/.test(item.blurhash) ? item.blurhash : null,
+      focus_x: focus.ok ? (focus.value?.x ?? null) : null,
+      focus_y: focus.ok ? (focus.value?.y ?? null) : null,
+      // Mastodon cuts remote alt text at 1500 characters too.
+      description: [...String(item.description ?? "")].slice(0, this.limits.maxDescription).join(""),
+      size: null,
+      remote_url: url.href,
+      created_at: nowIso(),
+      processed_at: null,
+      position,
+    };
+  }
+
+  #remoteRows(items: RemoteMediaInput[], accountId: string, postId: string): MediaAttachmentsTable[] {
     const rows: MediaAttachmentsTable[] = [];
     for (const item of items.slice(0, 20)) {
-      let url: URL;
-      try {
-        url = new URL(item.url);
-      } catch {
-        continue;
-      }
-      if ((url.protocol !== "https:" && url.protocol !== "http:") || item.url.length > 2048) continue;
-      const type = /^(image|video)\/[a-z0-9.+-]+$/i.test(item.mediaType ?? "") ? item.mediaType!.toLowerCase() : "application/octet-stream";
-      const kind: MediaKind = type.startsWith("video/") ? "video" : "image";
-      const dim = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n > 0 && n < 100_000 ? n : null);
-      const focus = parseFocus(item.focus ?? null);
-      rows.push({
-        id: newId(),
-        account_id: accountId,
-        post_id: postId,
-        kind,
-        content_type: type,
-        file_key: null,
-        thumb_key: null,
-        width: dim(item.width),
-        height: dim(item.height),
-        blurhash: item.blurhash && /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/.test(item.blurhash) ? item.blurhash : null,
-        focus_x: focus.ok ? (focus.value?.x ?? null) : null,
-        focus_y: focus.ok ? (focus.value?.y ?? null) : null,
-        // Mastodon cuts remote alt text at 1500 characters too.
-        description: [...String(item.description ?? "")].slice(0, this.limits.maxDescription).join(""),
-        size: null,
-        remote_url: url.href,
-        created_at: nowIso(),
-        processed_at: null,
-        position: rows.length,
-      });
+      const row = this.#remoteRow(item, accountId, postId, rows.length);
+      if (row) rows.push(row);
     }
+    return rows;
+  }
+
+  /** Records a remote post's attachments (URLs only: the proxy fetches them on demand). */
+  async addRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<MediaAttachment[]> {
+    const rows = this.#remoteRows(items, accountId, postId);
     if (rows.length) await withMedia(tx).insertInto("media_attachments").values(rows).execute();
     return rows.map(rowToMedia);
+  }
+
+  /**
+   * An Update of a remote post: attachments kept by URL (same ids for clients, alt text,
+   * blurhash and focal point refreshed), new ones added, dropped ones removed.
+   */
+  async updateRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<void> {
+    const db = withMedia(tx);
+    const existing = await db.selectFrom("media_attachments").select(["id", "remote_url"]).where("post_id", "=", postId).where("remote_url", "is not", null).execute();
+    const byUrl = new Map(existing.map((r) => [r.remote_url!, r.id]));
+    const rows = this.#remoteRows(items, accountId, postId);
+    for (const row of rows) {
+      const id = byUrl.get(row.remote_url!);
+      if (id === undefined) {
+        await db.insertInto("media_attachments").values(row).execute();
+        continue;
+      }
+      byUrl.delete(row.remote_url!);
+      const { kind, content_type, width, height, blurhash, focus_x, focus_y, description, position } = row;
+      await db.updateTable("media_attachments").set({ kind, content_type, width, height, blurhash, focus_x, focus_y, description, position }).where("id", "=", id).execute();
+    }
+    if (byUrl.size) await db.deleteFrom("media_attachments").where("id", "in", [...byUrl.values()]).execute();
   }
 
   /**

@@ -48,22 +48,33 @@ test("a mention of @bob@b.weft.test is resolved, linked, tagged, addressed and n
   assert.equal(mention.post?.post.uri, `https://a.weft.test/ap/posts/${post.id}`);
 });
 
-test("a post with an image goes out with a Document attachment and arrives as remote media", async () => {
+test("a post with an image goes out with a Document attachment and arrives as remote media, blurhash and focal point included", async () => {
   const a = cluster.nodes.a.weft;
   const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: "#c33" } }).png().toBuffer();
-  const media = unwrap(await a.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square" }));
+  const media = unwrap(await a.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square", focus: "0.5,-0.25" }));
+  assert.ok(media.blurhash);
   const post = unwrap(await a.services.posts.create(alice.id, { text: "look", mediaIds: [media.id] }));
   const note = await (await ap("a", `/ap/posts/${post.id}`)).json();
   const doc = [note.attachment].flat()[0];
   assert.equal(doc.type, "Document");
   assert.equal(doc.name, "a red square");
   assert.match(doc.url, /^https:\/\/a\.weft\.test\/media\//);
+  assert.equal(doc.blurhash, media.blurhash);
+  assert.deepEqual(doc.focalPoint, [0.5, -0.25]);
+  // Delivered as a signed Create (proof and LD signature over the fields) to b's inbox.
   await cluster.drain();
   const b = cluster.nodes.b.weft;
   const onB = await b.db.kysely.selectFrom("posts").select("id").where("uri", "=", `https://a.weft.test/ap/posts/${post.id}`).executeTakeFirstOrThrow();
   const [m] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
   assert.equal(m?.remoteUrl, doc.url);
   assert.equal(m?.description, "a red square");
+  assert.equal(m?.blurhash, media.blurhash);
+  assert.deepEqual(m?.focus, { x: 0.5, y: -0.25 });
+  // A focal point changed after posting reaches b as an Update.
+  unwrap(await a.services.media.update(alice.id, media.id, { focus: "-1,1" }));
+  await cluster.drain();
+  const [m2] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
+  assert.deepEqual(m2?.focus, { x: -1, y: 1 });
 });
 
 test("a browser following an ActivityPub id is sent to the HTML page", async () => {

@@ -5,6 +5,7 @@ import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, 
 import type { Visibility } from "../../domain/post.ts";
 import type { RemoteAccountInput } from "../../services/remote.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+import { mediaTermsOf, type MediaTerms } from "./media-terms.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
 
 /** What an actor maps to: the remote service's input, with profile fields always read. */
@@ -101,15 +102,32 @@ export interface RemoteAttachment {
   description: string | null;
   width: number | null;
   height: number | null;
+  blurhash: string | null;
+  focus: { x: number; y: number } | null;
 }
 
-async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
+/** The document as received, read only when the object has attachments. */
+export type SourceDocument = () => Promise<unknown>;
+
+async function attachmentsOf(object: ASObject, source: SourceDocument | undefined): Promise<RemoteAttachment[]> {
   const out: RemoteAttachment[] = [];
+  let terms: Map<string, MediaTerms> | null = null;
   for await (const a of object.getAttachments(embeddedOnly)) {
     if (!(a instanceof Document || a instanceof Image || a instanceof Video)) continue;
     const url = httpUrl(hrefOf(a.url));
     if (!url) continue;
-    out.push({ url, mediaType: a.mediaType ?? null, description: a.name?.toString() ?? null, width: a.width ?? null, height: a.height ?? null });
+    terms ??= source ? mediaTermsOf(await source().catch(() => null), object.id!.href) : new Map();
+    const t = terms.get(url);
+    out.push({
+      url,
+      mediaType: a.mediaType ?? null,
+      // GoToSocial puts alt text in `summary`, everyone else in `name`.
+      description: a.name?.toString() ?? a.summary?.toString() ?? null,
+      width: a.width ?? null,
+      height: a.height ?? null,
+      blurhash: t?.blurhash ?? null,
+      focus: t?.focus ?? null,
+    });
     if (out.length >= 20) break;
   }
   if (out.length === 0 && object instanceof Video) {
@@ -119,7 +137,7 @@ async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
     for await (const icon of object.getIcons(embeddedOnly)) {
       const url = httpUrl(hrefOf(icon.url));
       if (!url || (best && (icon.width ?? 0) <= (best.width ?? 0))) continue;
-      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null };
+      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null, blurhash: null, focus: null };
     }
     if (best) out.push(best);
   }
@@ -143,7 +161,12 @@ export function visibilityOf(object: ASObject, followersUrl: string | null): Vis
   return "direct";
 }
 
-export async function asObjectToPostFields(object: ASObject, followersUrl: string | null): Promise<RemotePostFields | null> {
+/**
+ * `source` is the document as received (the object itself when it was fetched, or the
+ * activity embedding it): Fedify's classes drop Mastodon's blurhash and focal point, so
+ * they are read from there.
+ */
+export async function asObjectToPostFields(object: ASObject, followersUrl: string | null, source?: SourceDocument): Promise<RemotePostFields | null> {
   if (!object.id || !isPostLike(object)) return null;
   // A poll vote (Mastodon, GoToSocial): a Note with a name, no content, replying to the poll.
   if (object instanceof Note && !object.content && object.name && object.replyTargetId) return null;
@@ -187,7 +210,7 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
     createdAt: object.published ? new Date(object.published.epochMilliseconds).toISOString() : new Date().toISOString(),
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds).toISOString() : null,
     objectType: isNote ? null : object.constructor.name,
-    attachments: await attachmentsOf(object),
+    attachments: await attachmentsOf(object, source),
     title: title?.slice(0, 300) ?? null,
   };
 }
