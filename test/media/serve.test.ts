@@ -7,6 +7,8 @@ import path from "node:path";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
+import { BLUR_SIZE, blurUrl } from "../../src/media/blur.ts";
+import sharp from "sharp";
 import { LocalDiskStorage } from "../../src/media/storage.ts";
 import { jpegWithGps, png, tempDataDir, tinyMp4 } from "./images.ts";
 
@@ -99,4 +101,30 @@ test("videos are served whole or by byte range", async () => {
 
 test("unknown keys are 404", async () => {
   assert.equal((await get("/media/000000000000000000-0000000000000000.png")).status, 404);
+});
+
+test("the blurred stand-in of sensitive media: a small PNG of the blurhash, cached for good, 404 for anything else", async () => {
+  const m = unwrap(await weft.services.media.upload(alice, await png(64, 48)));
+  assert.ok(m.blurhash);
+  const url = blurUrl(weft.config, m.blurhash);
+  const res = await get(url);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/png");
+  assertSafeHeaders(res);
+  assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const meta = await sharp(bytes).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ["png", BLUR_SIZE, BLUR_SIZE]);
+  assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
+  // It is the picture's colour, blurred: the test image is one red (#c83232) all over.
+  const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  const [r, g, b] = [data[0], data[1], data[2]];
+  assert.ok(r > 170 && g < 90 && b < 90, `rgb ${r},${g},${b}`);
+  // Unknown: not a blurhash, the wrong length, a non-canonical name, a traversal.
+  const b64 = (s: string) => Buffer.from(s).toString("base64url");
+  for (const bad of [`${b64("not a blurhash at all")}.png`, `${b64(m.blurhash.slice(0, -2))}.png`, `${b64(m.blurhash)}.webp`, `${b64(m.blurhash)}=.png`, "..%2F..%2Fetc.png"]) {
+    const r404 = await get(`/media/blur/${bad}`);
+    assert.equal(r404.status, 404, bad);
+    assertSafeHeaders(r404);
+  }
 });
