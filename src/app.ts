@@ -7,6 +7,7 @@ import { openDatabase, type Db } from "./db/kysely.ts";
 import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
 import { EVENTS_QUEUE } from "./services/deps.ts";
+import { findVideoTools } from "./media/video.ts";
 import { createServices, type Services } from "./services/index.ts";
 import { forwardSignalToPostgres, JobSignal, Worker } from "./jobs/worker.ts";
 import { EventBroadcast } from "./jobs/broadcast.ts";
@@ -57,11 +58,14 @@ async function siteSecret(db: Db, configured: string | undefined): Promise<Buffe
 }
 
 export async function createWeft(config: Config, opts: { db?: Db } = {}): Promise<Weft> {
+  // Looked for once, while the database opens: every upload of this process uses what
+  // was found (or nothing).
+  const videoTools = config.videoTools ? findVideoTools() : Promise.resolve(null);
   const db = opts.db ?? (await openDatabase(config.databaseUrl));
   await migrate(db.kysely);
   const signal = new JobSignal();
   const stopForwarding = forwardSignalToPostgres(db, signal);
-  const services = createServices({ db, config, signal });
+  const services = createServices({ db, config, signal }, { video: await videoTools });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
   const worker = new Worker(db, signal, {

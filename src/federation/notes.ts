@@ -57,6 +57,8 @@ export async function noteContext(db: Kysely<Database>, origin: string, post: Po
       height: m.height,
       blurhash: m.blurhash,
       focus: m.focus,
+      poster: m.kind !== "image" && m.thumbKey ? { url: `${origin}/media/${m.thumbKey}`, mediaType: "image/webp" } : null,
+      duration: m.duration,
     }));
   return {
     origin,

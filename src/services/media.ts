@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.ts";
 import { processMedia, type ProcessOptions } from "../media/process.ts";
 import { proxyCacheKey } from "../media/proxy.ts";
 import { LocalDiskStorage, type MediaStorage } from "../media/storage.ts";
+import type { VideoTools } from "../media/video.ts";
 import { rowToMedia, withMedia, type MediaAttachment, type MediaAttachmentsTable, type MediaKind } from "../media/types.ts";
 import { localMediaUrl } from "../media/urls.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
@@ -45,6 +46,9 @@ export interface RemoteMediaInput {
   height?: number | null;
   blurhash?: string | null;
   focus?: { x: number; y: number } | null;
+  /** Videos: the poster image (`icon`) and the length in seconds. */
+  previewUrl?: string | null;
+  duration?: number | null;
 }
 
 const COVER: Record<"avatar" | "header", ProcessOptions["cover"]> = {
@@ -70,9 +74,12 @@ export class MediaService {
   readonly #deps: ServiceDeps;
   readonly storage: MediaStorage;
   readonly limits: MediaLimits;
+  /** ffmpeg and ffprobe, found at start; null without them (videos kept as uploaded). */
+  readonly #video: VideoTools | null;
 
-  constructor(deps: ServiceDeps, opts: { storage?: MediaStorage; limits?: Partial<MediaLimits> } = {}) {
+  constructor(deps: ServiceDeps, opts: { storage?: MediaStorage; limits?: Partial<MediaLimits>; video?: VideoTools | null } = {}) {
     this.#deps = deps;
+    this.#video = opts.video ?? null;
     this.storage = opts.storage ?? new LocalDiskStorage(path.join(deps.config.dataDir, "media"));
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
   }
@@ -98,7 +105,7 @@ export class MediaService {
     const focus = parseFocus(opts.focus);
     if (!focus.ok) return focus;
     const purpose = opts.purpose ?? "attachment";
-    const processed = await processMedia(bytes, this.limits, purpose === "attachment" ? {} : { cover: COVER[purpose] });
+    const processed = await processMedia(bytes, this.limits, purpose === "attachment" ? { video: this.#video } : { cover: COVER[purpose] });
     if (!processed.ok) return processed;
     const p = processed.value;
 
@@ -133,8 +140,12 @@ export class MediaService {
         size: p.original.bytes.length,
         remote_url: null,
         created_at: now,
-        processed_at: p.kind === "image" ? now : null,
+        // A video counts as processed once a decoder made its poster.
+        processed_at: p.kind === "image" || p.thumbnail ? now : null,
         position: null,
+        duration: p.duration,
+        frame_rate: p.frameRate,
+        preview_remote_url: null,
       };
       await this.#db.insertInto("media_attachments").values(row).execute();
       return ok(rowToMedia(row));
@@ -246,6 +257,7 @@ export class MediaService {
     const kind: MediaKind = type.startsWith("video/") ? "video" : "image";
     const dim = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n > 0 && n < 100_000 ? n : null);
     const focus = parseFocus(item.focus ?? null);
+    const preview = item.previewUrl && /^https?:\/\//.test(item.previewUrl) && item.previewUrl.length <= 2048 ? item.previewUrl : null;
     return {
       id: newId(),
       account_id: accountId,
@@ -266,6 +278,9 @@ export class MediaService {
       created_at: nowIso(),
       processed_at: null,
       position,
+      duration: kind === "video" && typeof item.duration === "number" && Number.isFinite(item.duration) && item.duration > 0 && item.duration < 1e7 ? item.duration : null,
+      frame_rate: null,
+      preview_remote_url: preview,
     };
   }
 
@@ -301,8 +316,12 @@ export class MediaService {
         continue;
       }
       byUrl.delete(row.remote_url!);
-      const { kind, content_type, width, height, blurhash, focus_x, focus_y, description, position } = row;
-      await db.updateTable("media_attachments").set({ kind, content_type, width, height, blurhash, focus_x, focus_y, description, position }).where("id", "=", id).execute();
+      const { kind, content_type, width, height, blurhash, focus_x, focus_y, description, position, duration, preview_remote_url } = row;
+      await db
+        .updateTable("media_attachments")
+        .set({ kind, content_type, width, height, blurhash, focus_x, focus_y, description, position, duration, preview_remote_url })
+        .where("id", "=", id)
+        .execute();
     }
     if (byUrl.size) await db.deleteFrom("media_attachments").where("id", "in", [...byUrl.values()]).execute();
   }
@@ -338,10 +357,9 @@ export class MediaService {
       if (Number(r.numDeletedRows) !== 1) continue;
       removed++;
       // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
-      const shared = row.remoteUrl
-        ? await this.#db.selectFrom("media_attachments").select("id").where("remote_url", "=", row.remoteUrl).executeTakeFirst()
-        : undefined;
-      const keys = [row.fileKey, row.thumbKey, row.remoteUrl && !shared ? proxyCacheKey(row.remoteUrl) : null];
+      const unshared = async (column: "remote_url" | "preview_remote_url", url: string | null) =>
+        url && !(await this.#db.selectFrom("media_attachments").select("id").where(column, "=", url).executeTakeFirst()) ? proxyCacheKey(url) : null;
+      const keys = [row.fileKey, row.thumbKey, await unshared("remote_url", row.remoteUrl), await unshared("preview_remote_url", row.previewRemoteUrl)];
       for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
     }
     return removed;

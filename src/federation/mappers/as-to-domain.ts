@@ -104,6 +104,18 @@ export interface RemoteAttachment {
   height: number | null;
   blurhash: string | null;
   focus: { x: number; y: number } | null;
+  /** Videos: the poster (`icon`, as Mastodon sends it) and the length in seconds. */
+  previewUrl: string | null;
+  duration: number | null;
+}
+
+function seconds(d: Temporal.Duration | null | undefined): number | null {
+  try {
+    const s = d ? d.total({ unit: "seconds" }) : NaN;
+    return Number.isFinite(s) && s > 0 ? s : null;
+  } catch {
+    return null; // a duration in months or years has no fixed length
+  }
 }
 
 /** The document as received, read only when the object has attachments. */
@@ -118,6 +130,7 @@ async function attachmentsOf(object: ASObject, source: SourceDocument | undefine
     if (!url) continue;
     terms ??= source ? mediaTermsOf(await source().catch(() => null), object.id!.href) : new Map();
     const t = terms.get(url);
+    const poster = (a.mediaType ?? "").startsWith("video/") ? await a.getIcon(embeddedOnly).catch(() => null) : null;
     out.push({
       url,
       mediaType: a.mediaType ?? null,
@@ -127,6 +140,8 @@ async function attachmentsOf(object: ASObject, source: SourceDocument | undefine
       height: a.height ?? null,
       blurhash: t?.blurhash ?? null,
       focus: t?.focus ?? null,
+      previewUrl: poster ? httpUrl(hrefOf(poster.url)) : null,
+      duration: seconds(a.duration),
     });
     if (out.length >= 20) break;
   }
@@ -137,7 +152,7 @@ async function attachmentsOf(object: ASObject, source: SourceDocument | undefine
     for await (const icon of object.getIcons(embeddedOnly)) {
       const url = httpUrl(hrefOf(icon.url));
       if (!url || (best && (icon.width ?? 0) <= (best.width ?? 0))) continue;
-      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null, blurhash: null, focus: null };
+      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null, blurhash: null, focus: null, previewUrl: null, duration: null };
     }
     if (best) out.push(best);
   }

@@ -39,6 +39,9 @@ export interface NoteAttachment {
   blurhash: string | null;
   /** Mastodon's convention: x and y from -1 to 1, 0,0 the centre. */
   focus: { x: number; y: number } | null;
+  /** Videos: the poster as `icon` (Mastodon's shape) and the length as AS2 `duration`. */
+  poster: { url: string; mediaType: string } | null;
+  duration: number | null;
 }
 
 /** The ActivityPub id of any account: ours by id, a remote one by its stored uri. */
@@ -119,6 +122,8 @@ export function postToAsNote(post: Post, nc: NoteContext): Note {
         height: m.height,
         blurhash: m.blurhash,
         focalPoint: m.focus ? [m.focus.x, m.focus.y] : null,
+        icon: m.poster ? new Image({ url: new URL(m.poster.url), mediaType: m.poster.mediaType }) : null,
+        duration: m.duration ? Temporal.Duration.from({ milliseconds: Math.round(m.duration * 1000) }) : null,
       }),
     ),
     // Counts only, embedded (as Threads does): remote servers show them, nothing to page.

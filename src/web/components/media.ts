@@ -8,7 +8,7 @@ import type { Account } from "../../domain/account.ts";
 import type { PostView } from "../../db/views/post-views.ts";
 import { attachmentsForPosts } from "../../db/views/media.ts";
 import type { MediaAttachment } from "../../media/types.ts";
-import { attachmentUrls, proxiedUrl } from "../../media/urls.ts";
+import { attachmentUrls, posterUrl, proxiedUrl } from "../../media/urls.ts";
 import { blurUrl } from "../../media/blur.ts";
 import type { WebContext } from "../env.ts";
 import type { Html } from "../layout.ts";
@@ -67,7 +67,8 @@ function isVideo(m: MediaAttachment): boolean {
 function item(c: WebContext, m: MediaAttachment): Html {
   const u = attachmentUrls(c.get("urls"), m);
   if (isVideo(m)) {
-    return html`<li class="media video"><video controls preload="metadata" src="${u.url}"${sizeAttrs(fit(m, 640))}${m.description ? html` aria-label="${m.description}"` : ""}${m.kind === "gifv" ? html` loop muted` : ""}></video>${altBadge(m)}</li>`;
+    const poster = posterUrl(c.get("urls"), m);
+    return html`<li class="media video"><video controls preload="metadata" src="${u.url}"${poster ? html` poster="${poster}"` : ""}${sizeAttrs(fit(m, 640))}${m.description ? html` aria-label="${m.description}"` : ""}${m.kind === "gifv" ? html` loop muted` : ""}></video>${altBadge(m)}</li>`;
   }
   return html`<li class="media image"><a href="${u.url}" class="full-size" title="Open full size"><img${focusClass(m)} src="${u.previewUrl}" alt="${m.description}"${sizeAttrs(fit(m, 640))} loading="lazy" decoding="async"></a>${altBadge(m)}</li>`;
 }
@@ -84,13 +85,15 @@ export function gallery(c: WebContext, media: MediaAttachment[]): Html | string 
 /**
  * What stands in for a sensitive attachment until the reader asks: its blurhash decoded
  * into a small image (stretched, it is the blur), or for remote media without a hash the
- * proxied picture under a CSS blur, or an empty box for a video without one.
+ * proxied picture (a video's poster) under a CSS blur, or an empty box for a video
+ * without either.
  */
 function blurred(c: WebContext, m: MediaAttachment): Html {
   const size = sizeAttrs(fit(m, 640));
   if (m.blurhash) return html`<span class="media"><img class="blur-hash" src="${blurUrl(c.get("urls").config, m.blurhash)}" alt=""${size}></span>`;
-  if (isVideo(m)) return html`<span class="media"><span class="blur-none"></span></span>`;
-  return html`<span class="media"><img class="blur-filter" src="${attachmentUrls(c.get("urls"), m).previewUrl}" alt=""${size} loading="lazy"></span>`;
+  const still = isVideo(m) ? posterUrl(c.get("urls"), m) : attachmentUrls(c.get("urls"), m).previewUrl;
+  if (!still) return html`<span class="media"><span class="blur-none"></span></span>`;
+  return html`<span class="media"><img class="blur-filter" src="${still}" alt=""${size} loading="lazy"></span>`;
 }
 
 /**
