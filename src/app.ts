@@ -7,6 +7,7 @@ import { openDatabase, type Db } from "./db/kysely.ts";
 import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
 import { EVENTS_QUEUE } from "./services/deps.ts";
+import { registerMediaHousekeeping } from "./media/housekeeping.ts";
 import { findVideoTools } from "./media/video.ts";
 import { createServices, type Services } from "./services/index.ts";
 import { forwardSignalToPostgres, JobSignal, Worker } from "./jobs/worker.ts";
@@ -72,6 +73,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
     leaseMs: config.jobLeaseMs ?? 60_000,
     onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),
   });
+  const housekeeping = registerMediaHousekeeping(worker, db.kysely, services.media);
   const eventListeners: EventListener[] = [];
   worker.handle(EVENTS_QUEUE, async (event: DomainEvent) => {
     for (const listener of eventListeners) await listener(event);
@@ -102,6 +104,7 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
       if (config.workers && !started) {
         started = true;
         await worker.start();
+        await housekeeping.schedule();
       }
     },
     async close() {

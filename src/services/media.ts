@@ -334,35 +334,42 @@ export class MediaService {
    */
   async purgeDetached(olderThanMs = 24 * 3600_000, batch = 500): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs).toISOString();
-    const rows = await this.#db
-      .selectFrom("media_attachments")
-      .selectAll()
-      .where("post_id", "is", null)
-      .where("created_at", "<", cutoff)
-      .orderBy("id")
-      .limit(batch)
-      .execute();
     let removed = 0;
-    for (const row of rows.map(rowToMedia)) {
-      if (row.fileKey) {
-        const url = localMediaUrl(this.#deps.config, row.fileKey);
-        const inUse = await this.#deps.db.kysely
-          .selectFrom("accounts")
-          .select("id")
-          .where((eb) => eb.or([eb("avatar_url", "=", url), eb("header_url", "=", url)]))
-          .executeTakeFirst();
-        if (inUse) continue;
-      }
-      const r = await this.#db.deleteFrom("media_attachments").where("id", "=", row.id).where("post_id", "is", null).executeTakeFirst();
-      if (Number(r.numDeletedRows) !== 1) continue;
-      removed++;
-      // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
-      const unshared = async (column: "remote_url" | "preview_remote_url", url: string | null) =>
-        url && !(await this.#db.selectFrom("media_attachments").select("id").where(column, "=", url).executeTakeFirst()) ? proxyCacheKey(url) : null;
-      const keys = [row.fileKey, row.thumbKey, await unshared("remote_url", row.remoteUrl), await unshared("preview_remote_url", row.previewRemoteUrl)];
-      for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
+    // Batch by batch in id order: rows kept (avatars, headers) never hide the ones after them.
+    for (let after = ""; ; ) {
+      const rows = await this.#db
+        .selectFrom("media_attachments")
+        .selectAll()
+        .where("post_id", "is", null)
+        .where("created_at", "<", cutoff)
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(batch)
+        .execute();
+      for (const row of rows.map(rowToMedia)) if (await this.#purgeOne(row)) removed++;
+      if (rows.length < batch) return removed;
+      after = rows.at(-1)!.id;
     }
-    return removed;
+  }
+
+  async #purgeOne(row: MediaAttachment): Promise<boolean> {
+    if (row.fileKey) {
+      const url = localMediaUrl(this.#deps.config, row.fileKey);
+      const inUse = await this.#deps.db.kysely
+        .selectFrom("accounts")
+        .select("id")
+        .where((eb) => eb.or([eb("avatar_url", "=", url), eb("header_url", "=", url)]))
+        .executeTakeFirst();
+      if (inUse) return false;
+    }
+    const r = await this.#db.deleteFrom("media_attachments").where("id", "=", row.id).where("post_id", "is", null).executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) return false;
+    // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
+    const unshared = async (column: "remote_url" | "preview_remote_url", url: string | null) =>
+      url && !(await this.#db.selectFrom("media_attachments").select("id").where(column, "=", url).executeTakeFirst()) ? proxyCacheKey(url) : null;
+    const keys = [row.fileKey, row.thumbKey, await unshared("remote_url", row.remoteUrl), await unshared("preview_remote_url", row.previewRemoteUrl)];
+    for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
+    return true;
   }
 
   /** Deletes an upload not yet attached to a post (attached media goes with its post). */
