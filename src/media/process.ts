@@ -104,7 +104,7 @@ export async function processMedia(bytes: Uint8Array, limits: MediaLimits, opts:
     // Kept as uploaded except for the MP4 metadata boxes that carry the location.
     const kept = type === "video/mp4" ? scrubMp4Metadata(bytes).bytes : bytes;
     const size = type === "video/mp4" ? mp4Dimensions(kept) : null;
-    const frame = opts.video ? await opts.video.inspect(kept, EXTENSIONS[type]) : null;
+    const frame = opts.video ? await opts.video.inspect(kept, type) : null;
     // The poster is an image like any upload: bounded, stripped, thumbnailed, blurhashed.
     const poster = frame?.poster ? await processMedia(frame.poster, limits) : null;
     const still = poster?.ok && poster.value.kind === "image" ? poster.value : null;

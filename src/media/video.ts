@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { VideoType } from "./sniff.ts";
 
 export interface VideoInfo {
   width: number | null;
@@ -27,6 +28,7 @@ export interface VideoFrame {
 }
 
 const TIMEOUT_MS = 20_000;
+const DEMUXERS: Record<VideoType, string> = { "video/mp4": "mov", "video/webm": "matroska" };
 const MAX_POSTER_BYTES = 64 * 1024 * 1024;
 // Bounded like stored images' thumbnails are made from (never enlarged), so a 4K frame
 // stays within the image limits.
@@ -48,14 +50,16 @@ export class VideoTools {
   }
 
   /** Size, duration, frame rate and first frame; null when the file is not a readable video. */
-  async inspect(bytes: Uint8Array, ext: string): Promise<VideoFrame | null> {
+  async inspect(bytes: Uint8Array, type: VideoType): Promise<VideoFrame | null> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "weft-video-"));
     try {
-      const input = path.join(dir, `input.${ext}`);
+      const input = path.join(dir, type === "video/mp4" ? "input.mp4" : "input.webm");
       await fs.writeFile(input, bytes);
-      const info = await this.#probe(input);
+      // Only the demuxer of the sniffed type: ffmpeg does not go guessing at other formats.
+      const demuxer = ["-f", DEMUXERS[type], "-protocol_whitelist", "file"];
+      const info = await this.#probe(input, demuxer);
       if (!info) return null;
-      const poster = await run(this.ffmpeg, ["-v", "error", "-nostdin", "-protocol_whitelist", "file", "-i", input, "-frames:v", "1", "-an", "-vf", POSTER_SCALE, "-f", "image2pipe", "-c:v", "png", "pipe:1"], MAX_POSTER_BYTES)
+      const poster = await run(this.ffmpeg, ["-v", "error", "-nostdin", ...demuxer, "-i", input, "-frames:v", "1", "-an", "-vf", POSTER_SCALE, "-f", "image2pipe", "-c:v", "png", "pipe:1"], MAX_POSTER_BYTES)
         .then((b) => (b.length ? new Uint8Array(b) : null))
         .catch(() => null);
       return { info, poster };
@@ -64,8 +68,8 @@ export class VideoTools {
     }
   }
 
-  async #probe(input: string): Promise<VideoInfo | null> {
-    const out = await run(this.ffprobe, ["-v", "error", "-protocol_whitelist", "file", "-print_format", "json", "-show_format", "-show_streams", "-select_streams", "v:0", input]).catch(() => null);
+  async #probe(input: string, demuxer: string[]): Promise<VideoInfo | null> {
+    const out = await run(this.ffprobe, ["-v", "error", ...demuxer, "-print_format", "json", "-show_format", "-show_streams", "-select_streams", "v:0", input]).catch(() => null);
     if (!out) return null;
     let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
     try {

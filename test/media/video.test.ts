@@ -1,42 +1,25 @@
 // Videos with a decoder (Debian's ffmpeg, which CI installs): the first frame becomes a
 // poster (thumbnail and blurhash through the image path), ffprobe gives size, duration and
 // frame rate; the poster is the web's `poster=`, the API's preview_url, and federates as
-// the attachment's `icon` with AS2 `duration`. The test videos are made here by ffmpeg.
-// Without ffmpeg these tests fail under CI and are skipped elsewhere, saying why.
+// the attachment's `icon` with AS2 `duration`. The test videos are made by ffmpeg
+// (test/helpers/video.ts); without it these tests fail under CI and skip elsewhere.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import sharp from "sharp";
 import { Note } from "@fedify/vocab";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
-import { findVideoTools } from "../../src/media/video.ts";
+import { makeVideo, videoSkip, videoTools } from "../helpers/video.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
 import { mediaToMastodonAttachment } from "../../src/api/mastodon/serializers/media.ts";
 import { loadNote } from "../../src/federation/notes.ts";
 import { asObjectToPostFields } from "../../src/federation/mappers/as-to-domain.ts";
 import { tinyMp4 } from "./images.ts";
 
-const tools = await findVideoTools();
-if (!tools && process.env.CI) throw new Error("ffmpeg/ffprobe are missing: CI must install Debian's ffmpeg (apt-get install -y --no-install-recommends ffmpeg).");
-const skip = tools ? false : "ffmpeg/ffprobe not found: install Debian's ffmpeg to run the video tests";
-
-/** A 1.5 s, 160x120, 10 fps test pattern made by ffmpeg itself. */
-function makeVideo(ext: "mp4" | "webm"): Promise<Uint8Array> {
-  const file = path.join(os.tmpdir(), `weft-test-${process.pid}-${Date.now()}.${ext}`);
-  const codec = ext === "mp4" ? ["-c:v", "mpeg4", "-pix_fmt", "yuv420p"] : ["-c:v", "libvpx"];
-  return new Promise((resolve, reject) => {
-    execFile("ffmpeg", ["-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1.5", ...codec, "-y", file], (err) => {
-      if (err) return reject(err);
-      const bytes = new Uint8Array(fs.readFileSync(file));
-      fs.rmSync(file, { force: true });
-      resolve(bytes);
-    });
-  });
-}
+const tools = videoTools;
+const skip = videoSkip;
 
 let weft: Awaited<ReturnType<typeof buildWeft>>;
 let alice: string;

@@ -10,6 +10,7 @@ import { newId } from "../../src/domain/ids.ts";
 import { proxiedUrl } from "../../src/media/urls.ts";
 import { blurUrl } from "../../src/media/blur.ts";
 import { attachmentsForPosts } from "../../src/db/views/media.ts";
+import { mediaToMastodonAttachment } from "../../src/api/mastodon/serializers/media.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { pngBomb, tinyMp4 } from "../media/images.ts";
 import { Client } from "./client.ts";
@@ -229,7 +230,7 @@ test("remote attachments and avatars load through the signed proxy; videos get c
   await db.transaction().execute((tx) =>
     srv.weft.services.media.addRemote(tx, accountId, postId, [
       { url: "https://remote.example/files/cat.jpg", mediaType: "image/jpeg", description: "A remote cat", width: 2000, height: 1000, focus: { x: -1, y: 1 } },
-      { url: "https://remote.example/files/clip.mp4", mediaType: "video/mp4", description: "A short clip" },
+      { url: "https://remote.example/files/clip.mp4", mediaType: "video/mp4", description: "A short clip", previewUrl: "https://remote.example/files/clip.jpg", duration: 3.5 },
     ]),
   );
   const page = await bob.get(`/@zoe@remote.example/posts/${postId}`);
@@ -239,7 +240,11 @@ test("remote attachments and avatars load through the signed proxy; videos get c
   assert.ok(page.text.includes(`<img class="fp-0-0" src="${proxied("https://remote.example/files/cat.jpg")}" alt="A remote cat" width="640" height="320"`));
   const css = await (await fetch(`${srv.url}${/<link rel="stylesheet" href="([^"]+)"/.exec(page.text)![1]}`)).text();
   assert.ok(css.includes(".media-grid img.fp-0-0{object-position:0% 0%}"));
-  assert.ok(page.text.includes(`<video controls preload="metadata" src="${proxied("https://remote.example/files/clip.mp4")}" aria-label="A short clip"></video>`));
+  // A remote video's poster (its `icon`) comes through the proxy too.
+  assert.ok(page.text.includes(`<video controls preload="metadata" src="${proxied("https://remote.example/files/clip.mp4")}" poster="${proxied("https://remote.example/files/clip.jpg")}" aria-label="A short clip"></video>`));
+  const [, clip] = (await attachmentsForPosts(db, [postId])).get(postId)!;
+  const api = mediaToMastodonAttachment(clip, srv.weft);
+  assert.deepEqual([api.preview_url, api.meta.original], [proxiedUrl(srv.weft, "https://remote.example/files/clip.jpg"), { duration: 3.5 }]);
   assert.ok(page.text.includes(`<img class="avatar s40" src="${proxied("https://remote.example/avatar.png")}"`));
   assert.doesNotMatch(page.text, /src="https:\/\/remote\.example/, "nothing loads from the remote server directly");
 
