@@ -124,7 +124,7 @@ test("a sensitive photo is blurred until the reader asks, then shown", { skip, t
   await page.waitForFunction(() => (document.querySelector("img.blur-hash") as HTMLImageElement | null)?.complete === true);
   // Before: only the blurred stand-in shows (the small decoded blurhash, stretched), the photo not at all.
   assert.equal(await photo.isVisible(), false);
-  assert.equal(await stand.evaluate((i) => (i as HTMLImageElement).naturalWidth), 32, "the decoded blurhash loads under the CSP");
+  assert.deepEqual(await stand.evaluate((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]), [32, 24], "the decoded blurhash loads under the CSP");
   const box = (await stand.boundingBox())!;
   assert.ok(box.width > 300, `the stand-in covers the photo's box (${box.width} px)`);
   const blurredEdge = await sharpestEdge(await stand.screenshot());
@@ -138,6 +138,8 @@ test("a sensitive photo is blurred until the reader asks, then shown", { skip, t
   assert.equal(await stand.isVisible(), false);
   assert.equal(await photo.getAttribute("alt"), "Black and white halves");
   assert.ok((await photo.evaluate((i) => (i as HTMLImageElement).naturalWidth)) > 32);
+  const shown = (await photo.boundingBox())!;
+  assert.ok(Math.abs(shown.width - box.width) < 2 && Math.abs(shown.height - box.height) < 2, "the photo takes the stand-in's place, same box");
   const shownEdge = await sharpestEdge(await photo.screenshot());
   assert.ok(shownEdge > 200, `the black-white edge is sharp once shown (${shownEdge})`);
   assert.ok(await article.getByText("Sensitive media: hide").isVisible());

@@ -172,7 +172,7 @@ test("content warnings collapse the text and media; sensitive media stay hidden 
   assert.match(article(cwId), /<details class="post-body cw"><summary><span class="cw-label">Content warning:<\/span> Film spoilers<\/summary><p>The ending of the film<\/p><details class="sensitive">[\s\S]*<ul class="media-grid[^"]*"[^>]*><li[^>]*>[\s\S]*alt="poster"[\s\S]*<\/ul><\/details><\/details>/);
   // Sensitive: the closed <details> shows the blurhash stand-in; the picture is inside.
   const [sensMedia] = (await attachmentsForPosts(srv.weft.db.kysely, [sensId])).get(sensId)!;
-  const blur = blurUrl(srv.weft.config, sensMedia.blurhash!);
+  const blur = blurUrl(srv.weft.config, sensMedia.blurhash!, sensMedia.width, sensMedia.height);
   assert.match(article(sensId), new RegExp(`<div class="post-body"><p>Surgery photo</p></div><details class="sensitive"><summary><span class="media-grid n1 blurred" aria-hidden="true"><span class="media"><img class="blur-hash" src="${blur.replace(/[.?*+^$()|[\]\\]/g, "\\$&")}" alt="" width="\\d+" height="\\d+"></span></span><span class="reveal"><span class="when-closed">Sensitive media: show</span><span class="when-open">Sensitive media: hide</span></span></summary><ul class="media-grid[\\s\\S]*alt="a scar"[\\s\\S]*</ul></details>`));
   assert.equal((await fetch(blur)).headers.get("content-type"), "image/png");
   // Behind a content warning too, sensitive media stay blurred once the text is open.
@@ -260,7 +260,8 @@ test("remote attachments and avatars load through the signed proxy; videos get c
   );
   const sens = (await bob.get(`/@zoe@remote.example/posts/${sensitiveId}`)).text;
   const summary = /<details class="sensitive"><summary>([\s\S]*?)<\/summary>/.exec(sens)![1];
-  assert.ok(summary.includes(`<img class="blur-hash" src="${blurUrl(srv.weft.config, hash)}" alt="" width="400" height="300">`));
+  assert.ok(summary.includes(`<img class="blur-hash" src="${blurUrl(srv.weft.config, hash, 400, 300)}" alt="" width="400" height="300">`));
+  assert.match(summary, /-32x24\.png"/);
   assert.ok(summary.includes(`<img class="blur-filter" src="${proxied("https://remote.example/files/b.jpg")}" alt="" width="400" height="300" loading="lazy">`));
   assert.ok(css.includes("details.sensitive .blur-filter{filter:blur(24px)"));
 });

@@ -90,7 +90,7 @@ export function gallery(c: WebContext, media: MediaAttachment[]): Html | string 
  */
 function blurred(c: WebContext, m: MediaAttachment): Html {
   const size = sizeAttrs(fit(m, 640));
-  if (m.blurhash) return html`<span class="media"><img class="blur-hash" src="${blurUrl(c.get("urls").config, m.blurhash)}" alt=""${size}></span>`;
+  if (m.blurhash) return html`<span class="media"><img class="blur-hash" src="${blurUrl(c.get("urls").config, m.blurhash, m.width, m.height)}" alt=""${size}></span>`;
   const still = isVideo(m) ? posterUrl(c.get("urls"), m) : attachmentUrls(c.get("urls"), m).previewUrl;
   if (!still) return html`<span class="media"><span class="blur-none"></span></span>`;
   return html`<span class="media"><img class="blur-filter" src="${still}" alt=""${size} loading="lazy"></span>`;
