@@ -26,8 +26,10 @@ export interface MediaHousekeeping {
 export function registerMediaHousekeeping(worker: Worker, db: Kysely<Database>, media: MediaService): MediaHousekeeping {
   worker.handle(MEDIA_PURGE_QUEUE, async (payload: { slot?: number }) => {
     await media.purgeDetached(UPLOAD_MAX_AGE_MS);
-    const slot = Number.isInteger(payload?.slot) ? payload.slot! : Math.floor(Date.now() / PURGE_EVERY_MS);
-    await enqueueRun(db, slot + 1, Date.now());
+    // The next hour from now: after workers were down for a while, one run, not one per hour missed.
+    const now = Date.now();
+    const slot = Math.max(Number.isInteger(payload?.slot) ? payload.slot! : 0, Math.floor(now / PURGE_EVERY_MS));
+    await enqueueRun(db, slot + 1, now);
   });
   return {
     async schedule() {
