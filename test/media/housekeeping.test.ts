@@ -9,6 +9,7 @@ import { withMedia } from "../../src/media/types.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
 import { MEDIA_PURGE_QUEUE, PURGE_EVERY_MS, registerMediaHousekeeping } from "../../src/media/housekeeping.ts";
 import { png } from "./images.ts";
+import { enqueue } from "../../src/jobs/queue.ts";
 
 let weft: Awaited<ReturnType<typeof buildWeft>>;
 let alice: string;
@@ -70,4 +71,14 @@ test("uploads kept as avatars never hide the abandoned ones behind them", async 
   assert.equal(await weft.services.media.purgeDetached(24 * 3600_000, 2), 1);
   assert.equal(await weft.services.media.get(stale.id), null);
   for (const a of avatars) assert.ok(await weft.services.media.get(a.id));
+});
+
+test("after the workers were down for hours, one run catches up: the next is queued for the coming hour", async () => {
+  // A run left over from long ago (its hour is past); the worker is already going.
+  await enqueue(weft.db.kysely, MEDIA_PURGE_QUEUE, { slot: 10 });
+  weft.signal.notify();
+  await weft.worker.drain(15_000);
+  const jobs = await purgeJobs();
+  assert.equal(jobs.length, 1, JSON.stringify(jobs));
+  assert.ok(JSON.parse(jobs[0].payload).slot > Math.floor(Date.now() / PURGE_EVERY_MS), "the next run is in the future");
 });
