@@ -43,14 +43,37 @@ function run(file: string, args: string[], maxBuffer = 1024 * 1024): Promise<Buf
 export class VideoTools {
   readonly ffmpeg: string;
   readonly ffprobe: string;
+  /** How many videos are inspected at once; more uploads wait their turn (CPU and memory). */
+  readonly concurrency: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
 
-  constructor(ffmpeg: string, ffprobe: string) {
+  constructor(ffmpeg: string, ffprobe: string, concurrency = 2) {
     this.ffmpeg = ffmpeg;
     this.ffprobe = ffprobe;
+    this.concurrency = concurrency;
   }
 
   /** Size, duration, frame rate and first frame; null when the file is not a readable video. */
   async inspect(bytes: Uint8Array, type: VideoType): Promise<VideoFrame | null> {
+    // A finishing run hands its slot straight to the next in line.
+    if (this.#running >= this.concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await this.#inspect(bytes, type);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  /** Inspections running now. */
+  get active(): number {
+    return this.#running;
+  }
+
+  async #inspect(bytes: Uint8Array, type: VideoType): Promise<VideoFrame | null> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "weft-video-"));
     try {
       const input = path.join(dir, type === "video/mp4" ? "input.mp4" : "input.webm");

@@ -12,6 +12,7 @@ import { Note } from "@fedify/vocab";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import { makeVideo, videoSkip, videoTools } from "../helpers/video.ts";
+import { VideoTools } from "../../src/media/video.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
 import { mediaToMastodonAttachment } from "../../src/api/mastodon/serializers/media.ts";
 import { loadNote } from "../../src/federation/notes.ts";
@@ -100,4 +101,23 @@ test("WEFT_VIDEO_TOOLS=off (or no ffmpeg): videos are kept as uploaded, without 
   } finally {
     await off.cleanup();
   }
+});
+
+test("at most `concurrency` videos are inspected at once; the others wait and all finish", { skip }, async () => {
+  const one = new VideoTools(tools!.ffmpeg, tools!.ffprobe, 1);
+  const video = await makeVideo("mp4");
+  let most = 0;
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      most = Math.max(most, one.active);
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  const results = await Promise.all([1, 2, 3].map(() => one.inspect(video, "video/mp4")));
+  done = true;
+  await watch;
+  assert.equal(most, 1);
+  assert.equal(one.active, 0);
+  assert.deepEqual(results.map((r) => [r?.info.duration, !!r?.poster]), [[1.5, true], [1.5, true], [1.5, true]]);
 });
