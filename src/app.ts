@@ -7,6 +7,8 @@ import { openDatabase, type Db } from "./db/kysely.ts";
 import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
 import { EVENTS_QUEUE } from "./services/deps.ts";
+import { registerMediaHousekeeping } from "./media/housekeeping.ts";
+import { findVideoTools } from "./media/video.ts";
 import { createServices, type Services } from "./services/index.ts";
 import { forwardSignalToPostgres, JobSignal, Worker } from "./jobs/worker.ts";
 import { EventBroadcast } from "./jobs/broadcast.ts";
@@ -79,11 +81,14 @@ export interface CreateOptions {
 }
 
 export async function createWeft(config: Config, opts: CreateOptions = {}): Promise<Weft> {
+  // Looked for once, while the database opens: every upload of this process uses what
+  // was found (or nothing).
+  const videoTools = config.videoTools ? findVideoTools() : Promise.resolve(null);
   const db = opts.db ?? (await openDatabase(config.databaseUrl));
   await migrate(db.kysely);
   const signal = new JobSignal();
   const stopForwarding = forwardSignalToPostgres(db, signal);
-  const services = createServices({ db, config, signal });
+  const services = createServices({ db, config, signal }, { video: await videoTools });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
   const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher(), config.fetchTimeoutMs);
@@ -93,6 +98,7 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
     around: outbound.run,
     onError: (err, job) => log.warn("job {queue} {id} failed: {error}", { queue: job.queue, id: job.id, error: String(err) }),
   });
+  const housekeeping = registerMediaHousekeeping(worker, db.kysely, services.media);
   const eventListeners: EventListener[] = [];
   worker.handle(EVENTS_QUEUE, async (event: DomainEvent) => {
     for (const listener of eventListeners) await listener(event);
@@ -125,6 +131,7 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
       if (config.workers && !started) {
         started = true;
         await worker.start();
+        await housekeeping.schedule();
       }
     },
     async close() {

@@ -52,6 +52,11 @@ export interface Config {
    * trickles bytes cannot hold an inbox request or a worker (SECURITY-CASES 46).
    */
   readonly fetchTimeoutMs: number;
+  /**
+   * Poster frames and durations of uploaded videos with ffmpeg/ffprobe from PATH, when
+   * present (WEFT_VIDEO_TOOLS=on, the default); off keeps videos as uploaded without them.
+   */
+  readonly videoTools: boolean;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +171,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     jobLeaseMs,
     testFastRetries: parseBool(env, "WEFT_TEST_FAST_RETRIES", false, problems),
     fetchTimeoutMs,
+    videoTools: parseBool(env, "WEFT_VIDEO_TOOLS", true, problems),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

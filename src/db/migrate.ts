@@ -6,6 +6,7 @@ import * as m0001 from "./migrations/0001-core.ts";
 import * as m0002 from "./migrations/0002-federation.ts";
 import * as m0003 from "./migrations/0003-oauth.ts";
 import * as m0004 from "./migrations/0004-media.ts";
+import * as m0005 from "./migrations/0005-video.ts";
 import * as m0006 from "./migrations/0006-notification-filter.ts";
 import * as m0008 from "./migrations/0008-job-claim-order.ts";
 
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "0002-federation": m0002,
   "0003-oauth": m0003,
   "0004-media": m0004,
+  "0005-video": m0005,
   "0006-notification-filter": m0006,
   "0008-job-claim-order": m0008,
 };

@@ -1,6 +1,7 @@
 // The activities Weft sends, built from domain values. Kept pure (no I/O) so golden tests
 // compare exactly what goes on the wire.
-import { Accept, Announce, Block, Create, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, type Note, type Person } from "@fedify/vocab";
+import { Accept, Announce, Block, type Create, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, type Note, type Person } from "@fedify/vocab";
+import { MediaCreate, MediaUpdate } from "./mappers/media-terms.ts";
 import { Temporal } from "./temporal.ts";
 import { actorUri, announceUri, followUri, likeUri } from "./uris.ts";
 
@@ -8,12 +9,13 @@ function instant(iso: string) {
   return Temporal.Instant.from(iso);
 }
 
+// Create and Update carry the Note whole: their JSON names the media terms as Mastodon does.
 export function createNote(note: Note): Create {
-  return new Create({ id: new URL(`${note.id!.href}#create`), actor: note.attributionId, object: note, tos: note.toIds, ccs: note.ccIds, published: note.published });
+  return new MediaCreate({ id: new URL(`${note.id!.href}#create`), actor: note.attributionId, object: note, tos: note.toIds, ccs: note.ccIds, published: note.published });
 }
 
 export function updateNote(note: Note, at: string): Update {
-  return new Update({ id: new URL(`${note.id!.href}#update-${Date.parse(at)}`), actor: note.attributionId, object: note, tos: note.toIds, ccs: note.ccIds, updated: instant(at) });
+  return new MediaUpdate({ id: new URL(`${note.id!.href}#update-${Date.parse(at)}`), actor: note.attributionId, object: note, tos: note.toIds, ccs: note.ccIds, updated: instant(at) });
 }
 
 export function deleteNote(origin: string, authorId: string, noteId: string): Delete {

@@ -49,7 +49,17 @@ export async function noteContext(db: Kysely<Database>, origin: string, post: Po
   const media = (await attachmentsForPosts(db, [post.id])).get(post.id) ?? [];
   const attachments = media
     .filter((m) => m.fileKey)
-    .map((m) => ({ url: `${origin}/media/${m.fileKey}`, mediaType: m.contentType, description: m.description, width: m.width, height: m.height }));
+    .map((m) => ({
+      url: `${origin}/media/${m.fileKey}`,
+      mediaType: m.contentType,
+      description: m.description,
+      width: m.width,
+      height: m.height,
+      blurhash: m.blurhash,
+      focus: m.focus,
+      poster: m.kind !== "image" && m.thumbKey ? { url: `${origin}/media/${m.thumbKey}`, mediaType: "image/webp" } : null,
+      duration: m.duration,
+    }));
   return {
     origin,
     attachments,

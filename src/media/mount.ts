@@ -1,9 +1,11 @@
-// Serves media: uploads at /media/<key> and remote media at /media/proxy?url=&sig=.
+// Serves media: uploads at /media/<key>, remote media at /media/proxy?url=&sig=, and the
+// blurred stand-ins of sensitive media at /media/blur/<hash>-<w>x<h>.png.
 // Every answer says exactly what the bytes are (sniffed, never taken from a name or a
 // remote header), forbids sniffing and scripts, and is never ActivityPub JSON: this
 // router runs before federation's content negotiation sees the path.
 import type { Context, Hono } from "hono";
 import type { WeftContext } from "../app.ts";
+import { blurPng, parseBlurName } from "./blur.ts";
 import { MediaProxy } from "./proxy.ts";
 import { sniff } from "./sniff.ts";
 import { isValidKey } from "./storage.ts";
@@ -71,6 +73,13 @@ export function mountMedia(app: Hono, ctx: WeftContext): void {
     const r = await proxy.get(url);
     if (!r.ok) return errorResponse(r.error === "forbidden" ? 403 : r.error === "invalid" ? 422 : 502, r.message);
     return mediaResponse(c, r.value, "public, max-age=86400");
+  });
+
+  // The blurred stand-in of sensitive media (blur.ts): the same hash always gives the same bytes.
+  app.get("/media/blur/:name", async (c) => {
+    const wanted = parseBlurName(c.req.param("name"));
+    if (!wanted) return errorResponse(404, "Not found");
+    return mediaResponse(c, await blurPng(wanted), "public, max-age=31536000, immutable");
   });
 
   app.get("/media/:key", async (c) => {

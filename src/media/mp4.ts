@@ -2,8 +2,9 @@
 //
 // Best-effort removal of user metadata from an MP4 kept as uploaded. Phones write the
 // recording location into the movie header: `moov/udta/©xyz` (Android, older iOS) and
-// `moov/meta` keys such as com.apple.quicktime.location.ISO6709 (iOS). With no ffmpeg to
-// rewrite the file (`-map_metadata -1`, as Mastodon does), every `udta` and `meta` box
+// `moov/meta` keys such as com.apple.quicktime.location.ISO6709 (iOS). Weft does not
+// rewrite the file (ffmpeg, when present, only reads its poster and duration; Mastodon
+// re-encodes with `-map_metadata -1`), so every `udta` and `meta` box
 // under `moov` and its tracks is turned into a `free` box of the same size with zeroed
 // contents: offsets stay valid, players skip `free`, and the bytes are gone.
 

@@ -1,9 +1,9 @@
 // Turns uploaded bytes into what Weft stores: sniff the type, check size and dimensions
 // from the header (before any pixel is decoded), then decode, orient, bound, re-encode
 // without metadata (EXIF, GPS, XMP, comments are all dropped), make a thumbnail and a
-// blurhash. Videos are kept as uploaded (MP4 metadata boxes blanked, see mp4.ts):
-// there is no video decoder on this stack (no ffmpeg), so they get no poster frame,
-// duration or dimensions.
+// blurhash. Videos are kept as uploaded (MP4 metadata boxes blanked, see mp4.ts); with
+// ffmpeg on the machine (video.ts) their first frame goes through the image path for a
+// poster thumbnail and blurhash, and ffprobe gives size, duration and frame rate.
 import { encode as encodeBlurhash } from "blurhash";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { fail, ok, type Result } from "../domain/result.ts";
@@ -11,6 +11,7 @@ import { megabytes, type MediaLimits } from "./limits.ts";
 import { mp4Dimensions, scrubMp4Metadata } from "./mp4.ts";
 import { EXTENSIONS, isImageType, sniff, type MediaType } from "./sniff.ts";
 import type { MediaKind } from "./types.ts";
+import type { VideoTools } from "./video.ts";
 
 export interface StoredFile {
   bytes: Uint8Array;
@@ -26,11 +27,16 @@ export interface ProcessedMedia {
   width: number | null;
   height: number | null;
   blurhash: string | null;
+  /** Videos: seconds and frame rate ("30/1"), when a decoder was there to tell. */
+  duration: number | null;
+  frameRate: string | null;
 }
 
-/** Cropping for avatars and headers; attachments are only bounded, never cropped. */
 export interface ProcessOptions {
+  /** Cropping for avatars and headers; attachments are only bounded, never cropped. */
   cover?: { width: number; height: number };
+  /** ffmpeg and ffprobe, when the machine has them. */
+  video?: VideoTools | null;
 }
 
 const UNSUPPORTED = "Unsupported file type: upload a JPEG, PNG, WebP, GIF or AVIF image, or an MP4 or WebM video.";
@@ -98,14 +104,20 @@ export async function processMedia(bytes: Uint8Array, limits: MediaLimits, opts:
     // Kept as uploaded except for the MP4 metadata boxes that carry the location.
     const kept = type === "video/mp4" ? scrubMp4Metadata(bytes).bytes : bytes;
     const size = type === "video/mp4" ? mp4Dimensions(kept) : null;
+    const frame = opts.video ? await opts.video.inspect(kept, type) : null;
+    // The poster is an image like any upload: bounded, stripped, thumbnailed, blurhashed.
+    const poster = frame?.poster ? await processMedia(frame.poster, limits) : null;
+    const still = poster?.ok && poster.value.kind === "image" ? poster.value : null;
     return ok({
       kind: "video",
       type,
       original: { bytes: kept, contentType: type, ext: EXTENSIONS[type] },
-      thumbnail: null,
-      width: size?.width ?? null,
-      height: size?.height ?? null,
-      blurhash: null,
+      thumbnail: still?.thumbnail ?? null,
+      width: size?.width ?? frame?.info.width ?? null,
+      height: size?.height ?? frame?.info.height ?? null,
+      blurhash: still?.blurhash ?? null,
+      duration: frame?.info.duration ?? null,
+      frameRate: frame?.info.frameRate ?? null,
     });
   }
   if (bytes.length > limits.maxImageBytes) {
@@ -172,5 +184,7 @@ async function reencode(bytes: Uint8Array, type: MediaType, meta: Metadata, limi
     width,
     height,
     blurhash,
+    duration: null,
+    frameRate: null,
   };
 }

@@ -19,7 +19,9 @@ export const EXTENSIONS: Record<MediaType, string> = {
   "video/webm": "webm",
 };
 
-export function isImageType(t: MediaType): boolean {
+export type VideoType = Extract<MediaType, `video/${string}`>;
+
+export function isImageType(t: MediaType): t is Exclude<MediaType, VideoType> {
   return t.startsWith("image/");
 }
 

@@ -26,6 +26,9 @@ export interface MediaAttachmentsTable {
   created_at: string;
   processed_at: string | null;
   position: number | null;
+  duration: number | null;
+  frame_rate: string | null;
+  preview_remote_url: string | null;
 }
 
 export interface MediaAttachment {
@@ -46,6 +49,11 @@ export interface MediaAttachment {
   remoteUrl: string | null;
   createdAt: string;
   processedAt: string | null;
+  /** Videos: seconds, and the frame rate as "30/1" (uploads with a decoder only). */
+  duration: number | null;
+  frameRate: string | null;
+  /** A remote video's poster image (its `icon`), never loaded but through the proxy. */
+  previewRemoteUrl: string | null;
 }
 
 export function withMedia(db: Kysely<Database>) {
@@ -75,5 +83,8 @@ export function rowToMedia(r: MediaAttachmentsTable): MediaAttachment {
     remoteUrl: r.remote_url,
     createdAt: r.created_at,
     processedAt: r.processed_at,
+    duration: num(r.duration),
+    frameRate: r.frame_rate,
+    previewRemoteUrl: r.preview_remote_url,
   };
 }

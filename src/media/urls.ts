@@ -41,5 +41,11 @@ export function attachmentUrls(ctx: UrlContext, m: MediaAttachment): { url: stri
     };
   }
   const url = proxiedUrl(ctx, m.remoteUrl ?? "");
-  return { url, previewUrl: url, remoteUrl: m.remoteUrl };
+  return { url, previewUrl: m.previewRemoteUrl ? proxiedUrl(ctx, m.previewRemoteUrl) : url, remoteUrl: m.remoteUrl };
+}
+
+/** A video's poster for a page or app: its own thumbnail, a remote one by proxy, or none. */
+export function posterUrl(ctx: UrlContext, m: MediaAttachment): string | null {
+  if (m.kind === "image") return null;
+  return m.thumbKey || m.previewRemoteUrl ? attachmentUrls(ctx, m).previewUrl : null;
 }

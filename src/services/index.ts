@@ -8,6 +8,7 @@ import { MediaService } from "./media.ts";
 import { PostService } from "./posts.ts";
 import { RemoteReach } from "./remote-reach.ts";
 import { TextRenderer } from "./text-renderer.ts";
+import type { VideoTools } from "../media/video.ts";
 
 export interface Services {
   readonly text: TextRenderer;
@@ -20,10 +21,11 @@ export interface Services {
   readonly reach: RemoteReach;
 }
 
-export function createServices(deps: ServiceDeps): Services {
+/** `video`: ffmpeg and ffprobe when the machine has them (found once at start). */
+export function createServices(deps: ServiceDeps, opts: { video?: VideoTools | null } = {}): Services {
   const text = new TextRenderer(deps.db.kysely, deps.config.origin, deps.config.host);
   const follows = new FollowService(deps);
-  const media = new MediaService(deps);
+  const media = new MediaService(deps, { video: opts.video ?? null });
   return {
     text,
     accounts: new AccountService(deps, text),

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.ts";
 import { processMedia, type ProcessOptions } from "../media/process.ts";
 import { proxyCacheKey } from "../media/proxy.ts";
 import { LocalDiskStorage, type MediaStorage } from "../media/storage.ts";
+import type { VideoTools } from "../media/video.ts";
 import { rowToMedia, withMedia, type MediaAttachment, type MediaAttachmentsTable, type MediaKind } from "../media/types.ts";
 import { localMediaUrl } from "../media/urls.ts";
 import { nowIso, recordEvent, transaction, type ServiceDeps, type Tx } from "./deps.ts";
@@ -45,6 +46,9 @@ export interface RemoteMediaInput {
   height?: number | null;
   blurhash?: string | null;
   focus?: { x: number; y: number } | null;
+  /** Videos: the poster image (`icon`) and the length in seconds. */
+  previewUrl?: string | null;
+  duration?: number | null;
 }
 
 const COVER: Record<"avatar" | "header", ProcessOptions["cover"]> = {
@@ -70,9 +74,12 @@ export class MediaService {
   readonly #deps: ServiceDeps;
   readonly storage: MediaStorage;
   readonly limits: MediaLimits;
+  /** ffmpeg and ffprobe, found at start; null without them (videos kept as uploaded). */
+  readonly #video: VideoTools | null;
 
-  constructor(deps: ServiceDeps, opts: { storage?: MediaStorage; limits?: Partial<MediaLimits> } = {}) {
+  constructor(deps: ServiceDeps, opts: { storage?: MediaStorage; limits?: Partial<MediaLimits>; video?: VideoTools | null } = {}) {
     this.#deps = deps;
+    this.#video = opts.video ?? null;
     this.storage = opts.storage ?? new LocalDiskStorage(path.join(deps.config.dataDir, "media"));
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
   }
@@ -98,7 +105,7 @@ export class MediaService {
     const focus = parseFocus(opts.focus);
     if (!focus.ok) return focus;
     const purpose = opts.purpose ?? "attachment";
-    const processed = await processMedia(bytes, this.limits, purpose === "attachment" ? {} : { cover: COVER[purpose] });
+    const processed = await processMedia(bytes, this.limits, purpose === "attachment" ? { video: this.#video } : { cover: COVER[purpose] });
     if (!processed.ok) return processed;
     const p = processed.value;
 
@@ -133,8 +140,12 @@ export class MediaService {
         size: p.original.bytes.length,
         remote_url: null,
         created_at: now,
-        processed_at: p.kind === "image" ? now : null,
+        // A video counts as processed once a decoder made its poster.
+        processed_at: p.kind === "image" || p.thumbnail ? now : null,
         position: null,
+        duration: p.duration,
+        frame_rate: p.frameRate,
+        preview_remote_url: null,
       };
       await this.#db.insertInto("media_attachments").values(row).execute();
       return ok(rowToMedia(row));
@@ -233,45 +244,86 @@ export class MediaService {
     return ok(checked.value.map((m) => ({ ...m, postId })));
   }
 
-  /** Records a remote post's attachments (URLs only: the proxy fetches them on demand). */
-  async addRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<MediaAttachment[]> {
+  /** A remote attachment as a row, or null when its URL is unusable. */
+  #remoteRow(item: RemoteMediaInput, accountId: string, postId: string, position: number): MediaAttachmentsTable | null {
+    let url: URL;
+    try {
+      url = new URL(item.url);
+    } catch {
+      return null;
+    }
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || item.url.length > 2048) return null;
+    const type = /^(image|video)\/[a-z0-9.+-]+$/i.test(item.mediaType ?? "") ? item.mediaType!.toLowerCase() : "application/octet-stream";
+    const kind: MediaKind = type.startsWith("video/") ? "video" : "image";
+    const dim = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n > 0 && n < 100_000 ? n : null);
+    const focus = parseFocus(item.focus ?? null);
+    const preview = item.previewUrl && /^https?:\/\//.test(item.previewUrl) && item.previewUrl.length <= 2048 ? item.previewUrl : null;
+    return {
+      id: newId(),
+      account_id: accountId,
+      post_id: postId,
+      kind,
+      content_type: type,
+      file_key: null,
+      thumb_key: null,
+      width: dim(item.width),
+      height: dim(item.height),
+      blurhash: item.blurhash && /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/.test(item.blurhash) ? item.blurhash : null,
+      focus_x: focus.ok ? (focus.value?.x ?? null) : null,
+      focus_y: focus.ok ? (focus.value?.y ?? null) : null,
+      // Mastodon cuts remote alt text at 1500 characters too.
+      description: [...String(item.description ?? "")].slice(0, this.limits.maxDescription).join(""),
+      size: null,
+      remote_url: url.href,
+      created_at: nowIso(),
+      processed_at: null,
+      position,
+      duration: kind === "video" && typeof item.duration === "number" && Number.isFinite(item.duration) && item.duration > 0 && item.duration < 1e7 ? item.duration : null,
+      frame_rate: null,
+      preview_remote_url: preview,
+    };
+  }
+
+  #remoteRows(items: RemoteMediaInput[], accountId: string, postId: string): MediaAttachmentsTable[] {
     const rows: MediaAttachmentsTable[] = [];
     for (const item of items.slice(0, 20)) {
-      let url: URL;
-      try {
-        url = new URL(item.url);
-      } catch {
-        continue;
-      }
-      if ((url.protocol !== "https:" && url.protocol !== "http:") || item.url.length > 2048) continue;
-      const type = /^(image|video)\/[a-z0-9.+-]+$/i.test(item.mediaType ?? "") ? item.mediaType!.toLowerCase() : "application/octet-stream";
-      const kind: MediaKind = type.startsWith("video/") ? "video" : "image";
-      const dim = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n > 0 && n < 100_000 ? n : null);
-      const focus = parseFocus(item.focus ?? null);
-      rows.push({
-        id: newId(),
-        account_id: accountId,
-        post_id: postId,
-        kind,
-        content_type: type,
-        file_key: null,
-        thumb_key: null,
-        width: dim(item.width),
-        height: dim(item.height),
-        blurhash: item.blurhash && /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/.test(item.blurhash) ? item.blurhash : null,
-        focus_x: focus.ok ? (focus.value?.x ?? null) : null,
-        focus_y: focus.ok ? (focus.value?.y ?? null) : null,
-        // Mastodon cuts remote alt text at 1500 characters too.
-        description: [...String(item.description ?? "")].slice(0, this.limits.maxDescription).join(""),
-        size: null,
-        remote_url: url.href,
-        created_at: nowIso(),
-        processed_at: null,
-        position: rows.length,
-      });
+      const row = this.#remoteRow(item, accountId, postId, rows.length);
+      if (row) rows.push(row);
     }
+    return rows;
+  }
+
+  /** Records a remote post's attachments (URLs only: the proxy fetches them on demand). */
+  async addRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<MediaAttachment[]> {
+    const rows = this.#remoteRows(items, accountId, postId);
     if (rows.length) await withMedia(tx).insertInto("media_attachments").values(rows).execute();
     return rows.map(rowToMedia);
+  }
+
+  /**
+   * An Update of a remote post: attachments kept by URL (same ids for clients, alt text,
+   * blurhash and focal point refreshed), new ones added, dropped ones removed.
+   */
+  async updateRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<void> {
+    const db = withMedia(tx);
+    const existing = await db.selectFrom("media_attachments").select(["id", "remote_url"]).where("post_id", "=", postId).where("remote_url", "is not", null).execute();
+    const byUrl = new Map(existing.map((r) => [r.remote_url!, r.id]));
+    const rows = this.#remoteRows(items, accountId, postId);
+    for (const row of rows) {
+      const id = byUrl.get(row.remote_url!);
+      if (id === undefined) {
+        await db.insertInto("media_attachments").values(row).execute();
+        continue;
+      }
+      byUrl.delete(row.remote_url!);
+      const { kind, content_type, width, height, blurhash, focus_x, focus_y, description, position, duration, preview_remote_url } = row;
+      await db
+        .updateTable("media_attachments")
+        .set({ kind, content_type, width, height, blurhash, focus_x, focus_y, description, position, duration, preview_remote_url })
+        .where("id", "=", id)
+        .execute();
+    }
+    if (byUrl.size) await db.deleteFrom("media_attachments").where("id", "in", [...byUrl.values()]).execute();
   }
 
   /**
@@ -282,36 +334,42 @@ export class MediaService {
    */
   async purgeDetached(olderThanMs = 24 * 3600_000, batch = 500): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs).toISOString();
-    const rows = await this.#db
-      .selectFrom("media_attachments")
-      .selectAll()
-      .where("post_id", "is", null)
-      .where("created_at", "<", cutoff)
-      .orderBy("id")
-      .limit(batch)
-      .execute();
     let removed = 0;
-    for (const row of rows.map(rowToMedia)) {
-      if (row.fileKey) {
-        const url = localMediaUrl(this.#deps.config, row.fileKey);
-        const inUse = await this.#deps.db.kysely
-          .selectFrom("accounts")
-          .select("id")
-          .where((eb) => eb.or([eb("avatar_url", "=", url), eb("header_url", "=", url)]))
-          .executeTakeFirst();
-        if (inUse) continue;
-      }
-      const r = await this.#db.deleteFrom("media_attachments").where("id", "=", row.id).where("post_id", "is", null).executeTakeFirst();
-      if (Number(r.numDeletedRows) !== 1) continue;
-      removed++;
-      // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
-      const shared = row.remoteUrl
-        ? await this.#db.selectFrom("media_attachments").select("id").where("remote_url", "=", row.remoteUrl).executeTakeFirst()
-        : undefined;
-      const keys = [row.fileKey, row.thumbKey, row.remoteUrl && !shared ? proxyCacheKey(row.remoteUrl) : null];
-      for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
+    // Batch by batch in id order: rows kept (avatars, headers) never hide the ones after them.
+    for (let after = ""; ; ) {
+      const rows = await this.#db
+        .selectFrom("media_attachments")
+        .selectAll()
+        .where("post_id", "is", null)
+        .where("created_at", "<", cutoff)
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(batch)
+        .execute();
+      for (const row of rows.map(rowToMedia)) if (await this.#purgeOne(row)) removed++;
+      if (rows.length < batch) return removed;
+      after = rows.at(-1)!.id;
     }
-    return removed;
+  }
+
+  async #purgeOne(row: MediaAttachment): Promise<boolean> {
+    if (row.fileKey) {
+      const url = localMediaUrl(this.#deps.config, row.fileKey);
+      const inUse = await this.#deps.db.kysely
+        .selectFrom("accounts")
+        .select("id")
+        .where((eb) => eb.or([eb("avatar_url", "=", url), eb("header_url", "=", url)]))
+        .executeTakeFirst();
+      if (inUse) return false;
+    }
+    const r = await this.#db.deleteFrom("media_attachments").where("id", "=", row.id).where("post_id", "is", null).executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) return false;
+    // A cached remote copy may serve other posts (a boosted image, an avatar): keep it then.
+    const unshared = async (column: "remote_url" | "preview_remote_url", url: string | null) =>
+      url && !(await this.#db.selectFrom("media_attachments").select("id").where(column, "=", url).executeTakeFirst()) ? proxyCacheKey(url) : null;
+    const keys = [row.fileKey, row.thumbKey, await unshared("remote_url", row.remoteUrl), await unshared("preview_remote_url", row.previewRemoteUrl)];
+    for (const key of keys) if (key) await this.storage.delete(key).catch(() => {});
+    return true;
   }
 
   /** Deletes an upload not yet attached to a post (attached media goes with its post). */

@@ -176,7 +176,7 @@ export class RemoteService {
   }
 
   /** An edit from the post's origin: text and tags change; audience does not (SECURITY-CASES 20). */
-  async updatePost(post: Post, input: Pick<RemotePostInput, "html" | "text" | "summary" | "sensitive" | "tags" | "mentionedIds">): Promise<void> {
+  async updatePost(post: Post, input: Pick<RemotePostInput, "html" | "text" | "summary" | "sensitive" | "tags" | "mentionedIds" | "attachments">): Promise<void> {
     await transaction(this.#deps, async (tx) => {
       await tx
         .insertInto("post_edits")
@@ -190,6 +190,8 @@ export class RemoteService {
       await tx.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
       await tx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
       await writeMentionsAndTags(tx, post.id, input.mentionedIds, input.tags);
+      // Alt text, blurhash and focal points edited on the origin come along.
+      if (this.#media && input.attachments) await this.#media.updateRemote(tx, post.accountId, post.id, input.attachments);
     });
   }
 

@@ -101,14 +101,26 @@ article.post.depth-1,article.post.depth-2,article.post.depth-3{border-left:3px s
 .media-grid.n1 img{object-fit:contain}
 .media-grid:not(.n1) img{aspect-ratio:1/1;object-fit:cover}
 .media-grid .full-size{display:block}
+${focalPointClasses()}
 .alt{position:absolute;left:6px;bottom:6px;max-width:calc(100% - 12px)}
 .alt summary{list-style:none;cursor:pointer;background:#1a1a1a;color:#fff;font-size:.75rem;font-weight:700;border-radius:4px;padding:1px 6px;display:inline-block}
 .alt summary::-webkit-details-marker{display:none}
 .alt abbr{text-decoration:none}
 .alt p{background:#fff;color:#1a1a1a;border:1px solid #8a8a8a;border-radius:6px;padding:6px 8px;margin:4px 0 0;font-size:.875rem}
-details.cw>summary,details.sensitive>summary{cursor:pointer;font-weight:600;padding:6px 10px;background:#f3f3f3;border-radius:8px}
+details.cw>summary{cursor:pointer;font-weight:600;padding:6px 10px;background:#f3f3f3;border-radius:8px}
+details.cw[open]>summary{margin-bottom:8px}
 details.sensitive{margin-top:10px}
-details.cw[open]>summary,details.sensitive[open]>summary{margin-bottom:8px}
+details.sensitive>summary{cursor:pointer;list-style:none;position:relative;font-weight:600}
+details.sensitive>summary::-webkit-details-marker{display:none}
+details.sensitive .blurred{margin:0}
+details.sensitive .blurred .media{display:block;position:relative;overflow:hidden;border-radius:8px;background:#ddd}
+details.sensitive .blurred img{display:block;width:100%;height:auto;max-height:560px;object-fit:fill;border-radius:0;background:#ddd}
+details.sensitive .blurred:not(.n1) img{aspect-ratio:1/1}
+details.sensitive .blur-filter{filter:blur(24px);transform:scale(1.15)}
+details.sensitive .blur-none{display:block;aspect-ratio:16/9;background:#777}
+details.sensitive .reveal{position:absolute;left:50%;top:50%;transform:translate(-50%,-50%);padding:6px 12px;border-radius:8px;background:#1a1a1a;color:#fff}
+details.sensitive[open] .blurred,details.sensitive[open] .when-closed,details.sensitive:not([open]) .when-open{display:none}
+details.sensitive[open] .reveal{position:static;transform:none;display:inline-block;margin-bottom:8px}
 .cw-label{color:#555;font-weight:400}
 .composer-options{display:flex;flex-wrap:wrap;gap:0 12px}
 .composer-options>div{flex:1 1 200px}
@@ -126,3 +138,10 @@ input[type=file]{font:inherit;max-width:100%}
 @media (max-width:420px){main{padding:12px}header.site{padding:10px 12px}header.site ul{gap:2px 11px;font-size:.95rem}.actions button,.actions a{padding:3px 10px}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 `;
+
+/** `.fp-X-Y` (X, Y from 0 to 4) crops a covered image around its focal point (components/media.ts). */
+function focalPointClasses(): string {
+  const rules: string[] = [];
+  for (let x = 0; x <= 4; x++) for (let y = 0; y <= 4; y++) rules.push(`.media-grid img.fp-${x}-${y}{object-position:${x * 25}% ${y * 25}%}`);
+  return rules.join("\n");
+}

@@ -87,3 +87,61 @@ test("two photos with alt text: previews, reminder, feed, thread, full size", { 
   await page.waitForURL(href);
   await context.close();
 });
+
+/**
+ * The largest jump in brightness between neighbouring pixels along a row a quarter down a
+ * screenshot (clear of the centred "show" label and the rounded corners).
+ */
+async function sharpestEdge(png: Buffer): Promise<number> {
+  const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const row = Math.floor(info.height / 4) * info.width;
+  let max = 0;
+  for (let x = 12; x < info.width - 12; x++) max = Math.max(max, Math.abs(data[row + x] - data[row + x - 1]));
+  return max;
+}
+
+test("a sensitive photo is blurred until the reader asks, then shown", { skip, timeout: 40_000 }, async () => {
+  // Black and white halves: sharp-edged as itself, a soft gradient once blurred.
+  const halves = await sharp({ create: { width: 800, height: 600, channels: 3, background: "#000" } })
+    .composite([{ input: await sharp({ create: { width: 400, height: 600, channels: 3, background: "#fff" } }).png().toBuffer(), left: 400, top: 0 }])
+    .png()
+    .toBuffer();
+  const { weft } = srv;
+  const ola = (await weft.services.accounts.register({ username: "ola", password: "correct horse battery" }));
+  assert.ok(ola.ok);
+  const media = await weft.services.media.upload(ola.value.id, new Uint8Array(halves), { description: "Black and white halves" });
+  assert.ok(media.ok && media.value.blurhash);
+  const post = await weft.services.posts.create(ola.value.id, { text: "Careful: contrast", mediaIds: [media.value.id], sensitive: true });
+  assert.ok(post.ok);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${srv.url}/@ola/posts/${post.value.id}`);
+  const article = page.locator("article.post.focus");
+  const stand = article.locator("details.sensitive img.blur-hash");
+  const photo = article.locator("details.sensitive ul.media-grid img");
+  await stand.waitFor({ state: "visible" });
+  await page.waitForFunction(() => (document.querySelector("img.blur-hash") as HTMLImageElement | null)?.complete === true);
+  // Before: only the blurred stand-in shows (the small decoded blurhash, stretched), the photo not at all.
+  assert.equal(await photo.isVisible(), false);
+  assert.deepEqual(await stand.evaluate((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]), [32, 24], "the decoded blurhash loads under the CSP");
+  const box = (await stand.boundingBox())!;
+  assert.ok(box.width > 300, `the stand-in covers the photo's box (${box.width} px)`);
+  const blurredEdge = await sharpestEdge(await stand.screenshot());
+  assert.ok(blurredEdge < 40, `no sharp edge while blurred (${blurredEdge})`);
+  assert.ok(await article.getByText("Sensitive media: show").isVisible());
+
+  // The reader asks: the photo is shown, sharp, and the stand-in is gone.
+  await article.locator("details.sensitive > summary").click();
+  await photo.waitFor({ state: "visible" });
+  await page.waitForFunction(() => (document.querySelector("details.sensitive ul.media-grid img") as HTMLImageElement | null)?.complete === true);
+  assert.equal(await stand.isVisible(), false);
+  assert.equal(await photo.getAttribute("alt"), "Black and white halves");
+  assert.ok((await photo.evaluate((i) => (i as HTMLImageElement).naturalWidth)) > 32);
+  const shown = (await photo.boundingBox())!;
+  assert.ok(Math.abs(shown.width - box.width) < 2 && Math.abs(shown.height - box.height) < 2, "the photo takes the stand-in's place, same box");
+  const shownEdge = await sharpestEdge(await photo.screenshot());
+  assert.ok(shownEdge > 200, `the black-white edge is sharp once shown (${shownEdge})`);
+  assert.ok(await article.getByText("Sensitive media: hide").isVisible());
+  await context.close();
+});

@@ -10,8 +10,7 @@ import WebSocket from "ws";
 import { dialect } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import { createToken } from "../../src/api/mastodon/tokens.ts";
-import { countJobs } from "../../src/jobs/queue.ts";
-import { startSite, waitFor, type Site, type WeftProcess } from "./helpers/processes.ts";
+import { startSite, waitFor, workLeft, type Site, type WeftProcess } from "./helpers/processes.ts";
 import { startSlowRemote, tally, type SlowRemote } from "./helpers/remote.ts";
 
 const PG = dialect === "postgres";
@@ -29,7 +28,7 @@ let firstPostId: string;
 /** The shared inbox at the canonical origin, and the web process a proxy would route the POST to. */
 const inbox = () => `${site.origin}/ap/inbox`;
 const aliceUri = () => `${site.origin}/ap/users/${aliceId}`;
-const jobsLeft = () => countJobs(site.weft.db);
+const jobsLeft = () => workLeft(site.weft.db);
 
 async function postStatus(via: WeftProcess, text: string): Promise<string> {
   const res = await fetch(`${via.url}/api/v1/statuses`, {

@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { dialect } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import { createToken } from "../../src/api/mastodon/tokens.ts";
-import { countJobs } from "../../src/jobs/queue.ts";
-import { startSite, waitFor, type Site, type WeftProcess } from "./helpers/processes.ts";
+import { startSite, waitFor, workLeft, type Site, type WeftProcess } from "./helpers/processes.ts";
 import { startSlowRemote, tally, type SlowRemote } from "./helpers/remote.ts";
 
 const PG = dialect === "postgres";
@@ -37,7 +36,7 @@ before(async () => {
   }
   // The worker process did the inbound work: the web process runs none.
   await waitFor("the Accepts", () => [down, ...up].every((r) => r.received.some((d) => d.type === "Accept")));
-  await waitFor("an empty queue", async () => (await countJobs(site.weft.db)) === 0);
+  await waitFor("an empty queue", async () => (await workLeft(site.weft.db)) === 0);
 });
 
 after(async () => {
@@ -76,14 +75,14 @@ test("a server that is down: deliveries wait, it is probed with backoff, everyth
   await waitFor("the server marked unreachable in kv", async () => (await circuitState(host)) === "open");
   const refusedWhenOpen = down.refused;
   assert.ok(refusedWhenOpen >= 3, `each delivery was tried (refused ${refusedWhenOpen})`);
-  assert.ok((await countJobs(site.weft.db)) > 0, "the deliveries wait in the jobs table");
+  assert.ok((await workLeft(site.weft.db)) > 0, "the deliveries wait in the jobs table");
   // While it is marked unreachable it is only probed now and then, not sent everything.
   await waitFor("a probe", () => down.refused > refusedWhenOpen, 10_000);
   assert.equal(tally([down], isCreate).distinct, 0);
 
   down.status = 202;
   await waitFor("everything to arrive after the recovery", () => tally([down], isCreate).distinct === 3, 20_000);
-  await waitFor("an empty jobs table", async () => (await countJobs(site.weft.db)) === 0);
+  await waitFor("an empty jobs table", async () => (await workLeft(site.weft.db)) === 0);
   const t = tally([down], isCreate);
   assert.equal(t.raw, 3, "each post delivered once");
   assert.notEqual(await circuitState(host), "open", "the server is reachable again");

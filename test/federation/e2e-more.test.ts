@@ -11,6 +11,7 @@ import { followRemoteHandle } from "../../src/federation/lookup.ts";
 import { listNotifications } from "../../src/db/views/notifications.ts";
 import { attachmentsForPosts } from "../../src/db/views/media.ts";
 import sharp from "sharp";
+import { makeVideo, videoSkip } from "../helpers/video.ts";
 
 let cluster: Cluster;
 let alice: Account; // on a
@@ -48,22 +49,51 @@ test("a mention of @bob@b.weft.test is resolved, linked, tagged, addressed and n
   assert.equal(mention.post?.post.uri, `https://a.weft.test/ap/posts/${post.id}`);
 });
 
-test("a post with an image goes out with a Document attachment and arrives as remote media", async () => {
+test("a post with an image goes out with a Document attachment and arrives as remote media, blurhash and focal point included", async () => {
   const a = cluster.nodes.a.weft;
   const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: "#c33" } }).png().toBuffer();
-  const media = unwrap(await a.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square" }));
+  const media = unwrap(await a.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square", focus: "0.5,-0.25" }));
+  assert.ok(media.blurhash);
   const post = unwrap(await a.services.posts.create(alice.id, { text: "look", mediaIds: [media.id] }));
   const note = await (await ap("a", `/ap/posts/${post.id}`)).json();
   const doc = [note.attachment].flat()[0];
   assert.equal(doc.type, "Document");
   assert.equal(doc.name, "a red square");
   assert.match(doc.url, /^https:\/\/a\.weft\.test\/media\//);
+  assert.equal(doc.blurhash, media.blurhash);
+  assert.deepEqual(doc.focalPoint, [0.5, -0.25]);
+  // Delivered as a signed Create (proof and LD signature over the fields) to b's inbox.
   await cluster.drain();
   const b = cluster.nodes.b.weft;
   const onB = await b.db.kysely.selectFrom("posts").select("id").where("uri", "=", `https://a.weft.test/ap/posts/${post.id}`).executeTakeFirstOrThrow();
   const [m] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
   assert.equal(m?.remoteUrl, doc.url);
   assert.equal(m?.description, "a red square");
+  assert.equal(m?.blurhash, media.blurhash);
+  assert.deepEqual(m?.focus, { x: 0.5, y: -0.25 });
+  // A focal point changed after posting reaches b as an Update.
+  unwrap(await a.services.media.update(alice.id, media.id, { focus: "-1,1" }));
+  await cluster.drain();
+  const [m2] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
+  assert.deepEqual(m2?.focus, { x: -1, y: 1 });
+});
+
+test("a video goes out with its poster and duration and arrives with them", { skip: videoSkip }, async () => {
+  const a = cluster.nodes.a.weft;
+  const media = unwrap(await a.services.media.upload(alice.id, await makeVideo("mp4"), { description: "a test pattern" }));
+  assert.ok(media.thumbKey, "ffmpeg made a poster");
+  const post = unwrap(await a.services.posts.create(alice.id, { text: "a clip", mediaIds: [media.id] }));
+  await cluster.drain();
+  const b = cluster.nodes.b.weft;
+  const onB = await b.db.kysely.selectFrom("posts").select("id").where("uri", "=", `https://a.weft.test/ap/posts/${post.id}`).executeTakeFirstOrThrow();
+  const [m] = (await attachmentsForPosts(b.db.kysely, [onB.id])).get(onB.id) ?? [];
+  assert.equal(m?.kind, "video");
+  assert.equal(m?.previewRemoteUrl, `https://a.weft.test/media/${media.thumbKey}`);
+  assert.equal(m?.duration, 1.5);
+  assert.equal(m?.blurhash, media.blurhash);
+  // b's readers see the poster through b's proxy.
+  const page = await (await fetch(`https://b.weft.test/@alice@a.weft.test/posts/${onB.id}`)).text();
+  assert.match(page, /<video controls preload="metadata" src="https:\/\/b\.weft\.test\/media\/proxy\?[^"]+" poster="https:\/\/b\.weft\.test\/media\/proxy\?[^"]+"/);
 });
 
 test("a browser following an ActivityPub id is sent to the HTML page", async () => {
@@ -87,11 +117,14 @@ test("a profile edit sends Update(Person)", async () => {
 
 test("collections: outbox is paged, followers counted, featured empty", async () => {
   for (let i = 0; i < 3; i++) unwrap(await cluster.nodes.a.weft.services.posts.create(alice.id, { text: `post ${i}` }));
+  // Every public post of alice's so far (this file's earlier tests wrote some).
+  const posts = await cluster.nodes.a.weft.db.kysely.selectFrom("posts").select("id").where("account_id", "=", alice.id).where("visibility", "=", "public").execute();
+  assert.ok(posts.length >= 6);
   const outbox = await (await ap("a", `/ap/users/${alice.id}/outbox`)).json();
   assert.equal(outbox.type, "OrderedCollection");
-  assert.equal(outbox.totalItems, 6);
+  assert.equal(outbox.totalItems, posts.length);
   const page = await (await fetch(outbox.first, { headers: { accept: "application/activity+json" } })).json();
-  assert.equal(page.orderedItems.length, 6);
+  assert.equal(page.orderedItems.length, Math.min(posts.length, 20));
   assert.equal(page.orderedItems[0].type, "Create");
   const followers = await (await ap("a", `/ap/users/${alice.id}/followers`)).json();
   assert.equal(followers.totalItems, 1);

@@ -49,8 +49,9 @@ const REDACTED_UPSTREAM = new Set([
   "mbin/create-entry-link-image.json", // ids scrubbed to SCRUBBED_ID
 ]);
 
-async function storePost(object: ASObject): Promise<boolean> {
-  const fields = await asObjectToPostFields(object, null);
+/** `source`: the document as read, where Mastodon's blurhash and focal point are. */
+async function storePost(object: ASObject, source: () => Promise<unknown>): Promise<boolean> {
+  const fields = await asObjectToPostFields(object, null, source);
   if (!fields) return false; // e.g. a poll vote (a Note with a name and no content)
   for (const bad of ["<script", "onerror", "javascript:"]) assert.ok(!fields.html.includes(bad));
   assert.ok(fields.html.length > 0, `non-empty html for ${object.id}`);
@@ -81,10 +82,10 @@ async function handle(file: string): Promise<Outcome> {
     assert.equal(account.uri, object.id!.href);
     return "account";
   }
-  if (isPostLike(object)) return (await storePost(object)) ? "post" : "other";
+  if (isPostLike(object)) return (await storePost(object, async () => json)) ? "post" : "other";
   if (object instanceof Create || object instanceof Update || object instanceof Announce) {
     const inner = await object.getObject({ ...opts, suppressError: true }).catch(() => null);
-    if (inner && isPostLike(inner)) return (await storePost(inner)) ? "post" : "other";
+    if (inner && isPostLike(inner)) return (await storePost(inner, async () => json)) ? "post" : "other";
     return "activity";
   }
   if (object instanceof Activity) return "activity";
@@ -130,5 +131,12 @@ test("every remote fixture is handled, and the right ones become accounts and po
   // Attachments of remote posts are kept as remote media (URLs only).
   const media = await weft.db.kysely.selectFrom("media_attachments" as never).select("remote_url" as never).execute();
   assert.ok(media.length >= 4, `${media.length} remote attachments`);
+  // Mastodon's blurhash and focal point, from Mastodon, Pixelfed and GoToSocial (issue 8).
+  const withTerms = await weft.db.kysely.selectFrom("media_attachments" as never).select(["remote_url", "blurhash", "focus_x", "focus_y"] as never[]).where("blurhash" as never, "is not", null).execute() as { remote_url: string; blurhash: string; focus_x: number | null; focus_y: number | null }[];
+  const byUrl = new Map(withTerms.map((r) => [r.remote_url, r]));
+  assert.equal(byUrl.get("https://files.mastodon.social/media_attachments/files/111/000/969/389/195/221/original/f264dc16c1ce2a45.png")?.blurhash, "U48NqcIA9ZX8t8axofs,0JRjxat7D$t8xuIU");
+  const gts = byUrl.get("http://localhost:8080/fileserver/01F8MH17FWEB39HZJ76B6VXSKF/attachment/original/01F8MH6NEM8D7527KZAECTCR76.jpg");
+  assert.deepEqual([gts?.blurhash, Number(gts?.focus_x), Number(gts?.focus_y)], ["LIIE|gRj00WB-;j[t7j[4nWBj[Rj", -0.5, 0.5]);
+  assert.ok(withTerms.length >= 3, `${withTerms.length} remote attachments with a blurhash`);
   console.log(`fixtures: ${posts.length} posts, ${accounts.length} accounts, ${by("activity").length} activities, ${by("other").length + by("collection").length} others`);
 });

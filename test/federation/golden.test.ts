@@ -13,6 +13,7 @@ import { findPostById } from "../../src/db/repositories/posts.ts";
 import { RemoteService } from "../../src/services/remote.ts";
 import * as A from "../../src/federation/activities.ts";
 import { loadNote } from "../../src/federation/notes.ts";
+import sharp from "sharp";
 
 const GOLDEN = path.resolve(import.meta.dirname, "../golden");
 const ORIGIN = "https://golden.weft.test";
@@ -31,6 +32,7 @@ function normalise(json: unknown): unknown {
     })
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<date>")
     .replace(/#update-\d+/g, "#update-<ms>")
+    .replace(/(\/media\/<id\d+>)-[0-9a-f]{16}/g, "$1-<random>")
     .replace(/-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n/g, "<pem>")
     .replace(/"z[1-9A-HJ-NP-Za-km-z]{40,}"/g, '"<multibase>"');
   return JSON.parse(text);
@@ -82,6 +84,16 @@ test("Create, Update and Delete of a Note with a mention, a hashtag, a reply and
   const edited = unwrap(await weft.services.posts.edit(alice.id, post.id, { text: "Hi @bob@remote.example, see #Weft (edited)" }));
   compare("update-note", await wire(A.updateNote(await loadNote(weft.db.kysely, ORIGIN, (await findPostById(weft.db.kysely, edited.id))!), edited.editedAt!)));
   compare("delete-note", await wire(A.deleteNote(ORIGIN, alice.id, note.id!.href)));
+});
+
+test("Note, Create and Update with an image: blurhash, focalPoint and alt text as Mastodon sends them", async () => {
+  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: "#c33" } }).png().toBuffer();
+  const media = unwrap(await weft.services.media.upload(alice.id, new Uint8Array(png), { description: "a red square", focus: "0.5,-0.25" }));
+  const post = unwrap(await weft.services.posts.create(alice.id, { text: "look", mediaIds: [media.id], sensitive: true }));
+  compare("note-media", await getJson(`/ap/posts/${post.id}`));
+  compare("create-note-media", await wire(A.createNote(await loadNote(weft.db.kysely, ORIGIN, post))));
+  const edited = unwrap(await weft.services.posts.edit(alice.id, post.id, { text: "look again" }));
+  compare("update-note-media", await wire(A.updateNote(await loadNote(weft.db.kysely, ORIGIN, (await findPostById(weft.db.kysely, edited.id))!), edited.editedAt!)));
 });
 
 test("Follow, Undo(Follow), Accept(Follow), Reject(Follow)", async () => {

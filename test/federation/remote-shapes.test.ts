@@ -7,6 +7,7 @@ import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
 import { createFixtureRemote, type FixtureRemote } from "./helpers/fixture-remote.ts";
 import { Client } from "../web/client.ts";
 import { attachmentsForPosts } from "../../src/db/views/media.ts";
+import { mediaToMastodonAttachment } from "../../src/api/mastodon/serializers/media.ts";
 
 const SHAPES: [string, string, string][] = [
   ["mastodon", "mastodon/actor-person.json", "mastodon/create-note-hashtags-attachment.json"],
@@ -61,6 +62,19 @@ for (const [name, actorFile, postFile] of SHAPES) {
       assert.ok(first, `${name}: attachment stored`);
       assert.match(page.text, /<(img|video)[^>]+src="[^"]*\/media\/proxy\?/, `${name}: media shown through the proxy`);
       if (first.description) assert.ok(page.text.includes(`alt="${first.description.replace(/&/g, "&amp;").replace(/"/g, "&quot;").slice(0, 30)}`), `${name}: alt text`);
+    }
+    // Mastodon's blurhash and focal point (issue 8), kept and handed to Mastodon clients.
+    const terms: Record<string, [string, { x: number; y: number } | null]> = {
+      mastodon: ["U48NqcIA9ZX8t8axofs,0JRjxat7D$t8xuIU", { x: 0, y: 0 }],
+      gotosocial: ["LIIE|gRj00WB-;j[t7j[4nWBj[Rj", { x: -0.5, y: 0.5 }],
+      pixelfed: ["U9AmM5?GIp9b~UNGoeRk4=E2oeax4;ofxtWB", null],
+    };
+    if (terms[name]) {
+      const [first] = (await attachmentsForPosts(cluster.nodes.a.weft.db.kysely, [stored.id])).get(stored.id) ?? [];
+      assert.deepEqual([first?.blurhash, first?.focus], terms[name], `${name}: blurhash and focal point`);
+      const api = mediaToMastodonAttachment(first!, cluster.nodes.a.weft);
+      assert.equal(api.blurhash, terms[name][0]);
+      assert.deepEqual(api.meta.focus, terms[name][1] ?? undefined);
     }
     if (stored.title) assert.ok(page.text.includes(stored.title.replace(/&/g, "&amp;").slice(0, 20)), `${name}: title shown`);
   });

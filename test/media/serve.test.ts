@@ -7,6 +7,8 @@ import path from "node:path";
 import { buildWeft } from "../helpers/server.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import { attachmentUrls } from "../../src/media/urls.ts";
+import { BLUR_SIZE, blurUrl } from "../../src/media/blur.ts";
+import sharp from "sharp";
 import { LocalDiskStorage } from "../../src/media/storage.ts";
 import { jpegWithGps, png, tempDataDir, tinyMp4 } from "./images.ts";
 
@@ -107,4 +109,35 @@ test("videos are served whole or by byte range", async () => {
 
 test("unknown keys are 404", async () => {
   assert.equal((await get("/media/000000000000000000-0000000000000000.png")).status, 404);
+});
+
+test("the blurred stand-in of sensitive media: a small PNG of the blurhash, cached for good, 404 for anything else", async () => {
+  const m = unwrap(await weft.services.media.upload(alice, await png(64, 48)));
+  assert.ok(m.blurhash);
+  const url = blurUrl(weft.config, m.blurhash, m.width, m.height);
+  assert.match(url, /-32x24\.png$/, "the media's proportions, 32 px on the longer side");
+  const res = await get(url);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/png");
+  assertSafeHeaders(res);
+  assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const meta = await sharp(bytes).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ["png", BLUR_SIZE, 24]);
+  assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
+  // It is the picture's colour, blurred: the test image is one red (#c83232) all over.
+  const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  const [r, g, b] = [data[0], data[1], data[2]];
+  assert.ok(r > 170 && g < 90 && b < 90, `rgb ${r},${g},${b}`);
+  // Unknown: not a blurhash, the wrong length, a non-canonical name, sizes out of bounds,
+  // a traversal.
+  const b64 = (s: string) => Buffer.from(s).toString("base64url");
+  const h = b64(m.blurhash);
+  const bads = [`${b64("not a blurhash at all")}-32x32.png`, `${b64(m.blurhash.slice(0, -2))}-32x32.png`, `${h}-32x24.webp`, `${h}=-32x24.png`, `${h}.png`,
+    `${h}-33x24.png`, `${h}-0x24.png`, `${h}-032x24.png`, `${h}-99x99.png`, "..%2F..%2Fetc-1x1.png"];
+  for (const bad of bads) {
+    const r404 = await get(`/media/blur/${bad}`);
+    assert.equal(r404.status, 404, bad);
+    assertSafeHeaders(r404);
+  }
 });

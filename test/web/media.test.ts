@@ -8,6 +8,9 @@ import http from "node:http";
 import sharp from "sharp";
 import { newId } from "../../src/domain/ids.ts";
 import { proxiedUrl } from "../../src/media/urls.ts";
+import { blurUrl } from "../../src/media/blur.ts";
+import { attachmentsForPosts } from "../../src/db/views/media.ts";
+import { mediaToMastodonAttachment } from "../../src/api/mastodon/serializers/media.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { pngBomb, tinyMp4 } from "../media/images.ts";
 import { Client } from "./client.ts";
@@ -166,8 +169,14 @@ test("content warnings collapse the text and media; sensitive media stay hidden 
   const feed = (await bob.get("/")).text;
   const article = (id: string) => new RegExp(`<article[^>]+id="post-${id}"[\\s\\S]*?</article>`).exec(feed)![0];
   // Closed <details> (no `open`): the text and the image are inside, shown only on request.
-  assert.match(article(cwId), /<details class="post-body cw"><summary><span class="cw-label">Content warning:<\/span> Film spoilers<\/summary><p>The ending of the film<\/p><ul class="media-grid[^"]*"[^>]*><li[^>]*>[\s\S]*alt="poster"[\s\S]*<\/ul><\/details>/);
-  assert.match(article(sensId), /<div class="post-body"><p>Surgery photo<\/p><\/div><details class="sensitive"><summary>Sensitive media: show<\/summary><ul class="media-grid[\s\S]*alt="a scar"[\s\S]*<\/ul><\/details>/);
+  assert.match(article(cwId), /<details class="post-body cw"><summary><span class="cw-label">Content warning:<\/span> Film spoilers<\/summary><p>The ending of the film<\/p><details class="sensitive">[\s\S]*<ul class="media-grid[^"]*"[^>]*><li[^>]*>[\s\S]*alt="poster"[\s\S]*<\/ul><\/details><\/details>/);
+  // Sensitive: the closed <details> shows the blurhash stand-in; the picture is inside.
+  const [sensMedia] = (await attachmentsForPosts(srv.weft.db.kysely, [sensId])).get(sensId)!;
+  const blur = blurUrl(srv.weft.config, sensMedia.blurhash!, sensMedia.width, sensMedia.height);
+  assert.match(article(sensId), new RegExp(`<div class="post-body"><p>Surgery photo</p></div><details class="sensitive"><summary><span class="media-grid n1 blurred" aria-hidden="true"><span class="media"><img class="blur-hash" src="${blur.replace(/[.?*+^$()|[\]\\]/g, "\\$&")}" alt="" width="\\d+" height="\\d+"></span></span><span class="reveal"><span class="when-closed">Sensitive media: show</span><span class="when-open">Sensitive media: hide</span></span></summary><ul class="media-grid[\\s\\S]*alt="a scar"[\\s\\S]*</ul></details>`));
+  assert.equal((await fetch(blur)).headers.get("content-type"), "image/png");
+  // Behind a content warning too, sensitive media stay blurred once the text is open.
+  assert.match(article(cwId), /<\/p><details class="sensitive"><summary><span class="media-grid n1 blurred"/);
   assert.doesNotMatch(article(plainId), /<details class="(sensitive|post-body)/);
   assert.match(article(plainId), /alt="plain"/);
   const thread = await bob.get(`/@alice/posts/${cwId}`);
@@ -207,26 +216,54 @@ test("remote attachments and avatars load through the signed proxy; videos get c
     shared_inbox_url: null, followers_url: null, outbox_url: null, featured_url: null, actor_type: "Person", fields_json: null,
     also_known_as_json: null, moved_to_id: null, fetched_at: now,
   }).execute();
-  const postId = newId();
-  await db.insertInto("posts").values({
-    id: postId, account_id: accountId, local: 0, text: "Remote media", html: "<p>Remote media</p>", summary: null, sensitive: 0,
-    language: "en", visibility: "public", reply_policy: "anyone", in_reply_to_id: null, in_reply_to_account_id: null, in_reply_to_uri: null,
-    quote_of_id: null, repost_of_id: null, replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: now,
-    edited_at: null, uri: "https://remote.example/users/zoe/statuses/9", url: "https://remote.example/@zoe/9", object_type: null, title: null, federated_at: null,
-  }).execute();
+  const remotePost = async (n: number, text: string, sensitive: 0 | 1) => {
+    const id = newId();
+    await db.insertInto("posts").values({
+      id, account_id: accountId, local: 0, text, html: `<p>${text}</p>`, summary: null, sensitive,
+      language: "en", visibility: "public", reply_policy: "anyone", in_reply_to_id: null, in_reply_to_account_id: null, in_reply_to_uri: null,
+      quote_of_id: null, repost_of_id: null, replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: now,
+      edited_at: null, uri: `https://remote.example/users/zoe/statuses/${n}`, url: `https://remote.example/@zoe/${n}`, object_type: null, title: null, federated_at: null,
+    }).execute();
+    return id;
+  };
+  const postId = await remotePost(9, "Remote media", 0);
   await db.transaction().execute((tx) =>
     srv.weft.services.media.addRemote(tx, accountId, postId, [
-      { url: "https://remote.example/files/cat.jpg", mediaType: "image/jpeg", description: "A remote cat", width: 2000, height: 1000 },
-      { url: "https://remote.example/files/clip.mp4", mediaType: "video/mp4", description: "A short clip" },
+      { url: "https://remote.example/files/cat.jpg", mediaType: "image/jpeg", description: "A remote cat", width: 2000, height: 1000, focus: { x: -1, y: 1 } },
+      { url: "https://remote.example/files/clip.mp4", mediaType: "video/mp4", description: "A short clip", previewUrl: "https://remote.example/files/clip.jpg", duration: 3.5 },
     ]),
   );
   const page = await bob.get(`/@zoe@remote.example/posts/${postId}`);
   assert.equal(page.status, 200);
   const proxied = (u: string) => proxiedUrl(srv.weft, u).replaceAll("&", "&amp;");
-  assert.ok(page.text.includes(`<img src="${proxied("https://remote.example/files/cat.jpg")}" alt="A remote cat" width="640" height="320"`));
-  assert.ok(page.text.includes(`<video controls preload="metadata" src="${proxied("https://remote.example/files/clip.mp4")}" aria-label="A short clip"></video>`));
+  // Its focal point (top left) crops it, as a class: the CSP allows no style attribute.
+  assert.ok(page.text.includes(`<img class="fp-0-0" src="${proxied("https://remote.example/files/cat.jpg")}" alt="A remote cat" width="640" height="320"`));
+  const css = await (await fetch(`${srv.url}${/<link rel="stylesheet" href="([^"]+)"/.exec(page.text)![1]}`)).text();
+  assert.ok(css.includes(".media-grid img.fp-0-0{object-position:0% 0%}"));
+  // A remote video's poster (its `icon`) comes through the proxy too.
+  assert.ok(page.text.includes(`<video controls preload="metadata" src="${proxied("https://remote.example/files/clip.mp4")}" poster="${proxied("https://remote.example/files/clip.jpg")}" aria-label="A short clip"></video>`));
+  const [, clip] = (await attachmentsForPosts(db, [postId])).get(postId)!;
+  const api = mediaToMastodonAttachment(clip, srv.weft);
+  assert.deepEqual([api.preview_url, api.meta.original], [proxiedUrl(srv.weft, "https://remote.example/files/clip.jpg"), { duration: 3.5 }]);
   assert.ok(page.text.includes(`<img class="avatar s40" src="${proxied("https://remote.example/avatar.png")}"`));
   assert.doesNotMatch(page.text, /src="https:\/\/remote\.example/, "nothing loads from the remote server directly");
+
+  // Sensitive remote media: with a blurhash its decoded stand-in, without one the proxied
+  // picture under the stylesheet's blur.
+  const sensitiveId = await remotePost(10, "Sensitive remote", 1);
+  const hash = "LEHV6nWB2yk8pyo0adR*.7kCMdnj";
+  await db.transaction().execute((tx) =>
+    srv.weft.services.media.addRemote(tx, accountId, sensitiveId, [
+      { url: "https://remote.example/files/a.jpg", mediaType: "image/jpeg", description: "hashed", width: 400, height: 300, blurhash: hash },
+      { url: "https://remote.example/files/b.jpg", mediaType: "image/jpeg", description: "no hash", width: 400, height: 300 },
+    ]),
+  );
+  const sens = (await bob.get(`/@zoe@remote.example/posts/${sensitiveId}`)).text;
+  const summary = /<details class="sensitive"><summary>([\s\S]*?)<\/summary>/.exec(sens)![1];
+  assert.ok(summary.includes(`<img class="blur-hash" src="${blurUrl(srv.weft.config, hash, 400, 300)}" alt="" width="400" height="300">`));
+  assert.match(summary, /-32x24\.png"/);
+  assert.ok(summary.includes(`<img class="blur-filter" src="${proxied("https://remote.example/files/b.jpg")}" alt="" width="400" height="300" loading="lazy">`));
+  assert.ok(css.includes("details.sensitive .blur-filter{filter:blur(24px)"));
 });
 
 test("editing: descriptions of attached media and the content warning, on a post without text too", async () => {

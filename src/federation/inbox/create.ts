@@ -44,7 +44,7 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   const object = await create.getObject({ suppressError: true }).catch(() => null);
   if (!object || !isPostLike(object) || !ownedBy(object, sender)) return;
   const row = await ctx.data.weft.db.kysely.selectFrom("accounts").select("followers_url").where("id", "=", sender.id).executeTakeFirst();
-  const fields = await asObjectToPostFields(object, row?.followers_url ?? null);
+  const fields = await asObjectToPostFields(object, row?.followers_url ?? null, () => create.toJsonLd());
   if (!fields) return;
   const input = await resolvePostInput(ctx, fields);
   if (!input) return;

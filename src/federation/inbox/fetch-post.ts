@@ -29,7 +29,7 @@ export async function fetchRemotePost(ctx: Ctx, uri: URL, depth = 0): Promise<Po
   }
   if (!ownedBy(object, author)) return null;
   const row = await ctx.data.weft.db.kysely.selectFrom("accounts").select("followers_url").where("id", "=", author.id).executeTakeFirst();
-  const fields = await asObjectToPostFields(object, row?.followers_url ?? null);
+  const fields = await asObjectToPostFields(object, row?.followers_url ?? null, () => object.toJsonLd());
   if (!fields) return null;
   const input = await resolvePostInput(ctx, fields, depth);
   if (!input) return null;

@@ -19,7 +19,7 @@ export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
   if (!isPostLike(object) || !ownedBy(object, sender)) return;
   const post = await remote.findPostByUri(object.id.href);
   if (!post || post.accountId !== sender.id) return;
-  const fields = await asObjectToPostFields(object, null);
+  const fields = await asObjectToPostFields(object, null, () => update.toJsonLd());
   if (!fields) return;
   const input = await resolvePostInput(ctx, fields);
   if (!input) return;

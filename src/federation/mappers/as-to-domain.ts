@@ -5,6 +5,7 @@ import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, 
 import type { Visibility } from "../../domain/post.ts";
 import type { RemoteAccountInput } from "../../services/remote.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+import { mediaTermsOf, type MediaTerms } from "./media-terms.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
 
 /** What an actor maps to: the remote service's input, with profile fields always read. */
@@ -102,15 +103,47 @@ export interface RemoteAttachment {
   description: string | null;
   width: number | null;
   height: number | null;
+  blurhash: string | null;
+  focus: { x: number; y: number } | null;
+  /** Videos: the poster (`icon`, as Mastodon sends it) and the length in seconds. */
+  previewUrl: string | null;
+  duration: number | null;
 }
 
-async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
+function seconds(d: Temporal.Duration | null | undefined): number | null {
+  try {
+    const s = d ? d.total({ unit: "seconds" }) : NaN;
+    return Number.isFinite(s) && s > 0 ? s : null;
+  } catch {
+    return null; // a duration in months or years has no fixed length
+  }
+}
+
+/** The document as received, read only when the object has attachments. */
+export type SourceDocument = () => Promise<unknown>;
+
+async function attachmentsOf(object: ASObject, source: SourceDocument | undefined): Promise<RemoteAttachment[]> {
   const out: RemoteAttachment[] = [];
+  let terms: Map<string, MediaTerms> | null = null;
   for await (const a of object.getAttachments(embeddedOnly)) {
     if (!(a instanceof Document || a instanceof Image || a instanceof Video)) continue;
     const url = httpUrl(hrefOf(a.url));
     if (!url) continue;
-    out.push({ url, mediaType: a.mediaType ?? null, description: a.name?.toString() ?? null, width: a.width ?? null, height: a.height ?? null });
+    terms ??= source ? mediaTermsOf(await source().catch(() => null), object.id!.href) : new Map();
+    const t = terms.get(url);
+    const poster = (a.mediaType ?? "").startsWith("video/") ? await a.getIcon(embeddedOnly).catch(() => null) : null;
+    out.push({
+      url,
+      mediaType: a.mediaType ?? null,
+      // GoToSocial puts alt text in `summary`, everyone else in `name`.
+      description: a.name?.toString() ?? a.summary?.toString() ?? null,
+      width: a.width ?? null,
+      height: a.height ?? null,
+      blurhash: t?.blurhash ?? null,
+      focus: t?.focus ?? null,
+      previewUrl: poster ? httpUrl(hrefOf(poster.url)) : null,
+      duration: seconds(a.duration),
+    });
     if (out.length >= 20) break;
   }
   if (out.length === 0 && object instanceof Video) {
@@ -120,7 +153,7 @@ async function attachmentsOf(object: ASObject): Promise<RemoteAttachment[]> {
     for await (const icon of object.getIcons(embeddedOnly)) {
       const url = httpUrl(hrefOf(icon.url));
       if (!url || (best && (icon.width ?? 0) <= (best.width ?? 0))) continue;
-      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null };
+      best = { url, mediaType: icon.mediaType ?? null, description: object.name?.toString() ?? null, width: icon.width ?? null, height: icon.height ?? null, blurhash: null, focus: null, previewUrl: null, duration: null };
     }
     if (best) out.push(best);
   }
@@ -144,7 +177,12 @@ export function visibilityOf(object: ASObject, followersUrl: string | null): Vis
   return "direct";
 }
 
-export async function asObjectToPostFields(object: ASObject, followersUrl: string | null): Promise<RemotePostFields | null> {
+/**
+ * `source` is the document as received (the object itself when it was fetched, or the
+ * activity embedding it): Fedify's classes drop Mastodon's blurhash and focal point, so
+ * they are read from there.
+ */
+export async function asObjectToPostFields(object: ASObject, followersUrl: string | null, source?: SourceDocument): Promise<RemotePostFields | null> {
   if (!object.id || !isPostLike(object)) return null;
   // A poll vote (Mastodon, GoToSocial): a Note with a name, no content, replying to the poll.
   if (object instanceof Note && !object.content && object.name && object.replyTargetId) return null;
@@ -188,7 +226,7 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
     createdAt: object.published ? new Date(object.published.epochMilliseconds).toISOString() : new Date().toISOString(),
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds).toISOString() : null,
     objectType: isNote ? null : object.constructor.name,
-    attachments: await attachmentsOf(object),
+    attachments: await attachmentsOf(object, source),
     title: title?.slice(0, 300) ?? null,
   };
 }

@@ -4,12 +4,11 @@
 // (Fedify's `quoteUrl` writes both; Threads and Misskey read `_misskey_quote`).
 import {
   Collection,
-  Document,
   Endpoints,
   Hashtag,
   Image,
   Mention,
-  Note,
+  type Note,
   Person,
   PUBLIC_COLLECTION,
 } from "@fedify/vocab";
@@ -18,6 +17,7 @@ import type { Account } from "../../domain/account.ts";
 import type { Post } from "../../domain/post.ts";
 import { Temporal } from "../temporal.ts";
 import { actorUri, noteUri, postUrl, profileUrl } from "../uris.ts";
+import { MediaDocument, MediaNote } from "./media-terms.ts";
 
 export interface NoteContext {
   origin: string;
@@ -36,6 +36,12 @@ export interface NoteAttachment {
   description: string;
   width: number | null;
   height: number | null;
+  blurhash: string | null;
+  /** Mastodon's convention: x and y from -1 to 1, 0,0 the centre. */
+  focus: { x: number; y: number } | null;
+  /** Videos: the poster as `icon` (Mastodon's shape) and the length as AS2 `duration`. */
+  poster: { url: string; mediaType: string } | null;
+  duration: number | null;
 }
 
 /** The ActivityPub id of any account: ours by id, a remote one by its stored uri. */
@@ -87,7 +93,7 @@ export function postToAsNote(post: Post, nc: NoteContext): Note {
   const { origin, author } = nc;
   const { to, cc } = addressing(origin, post, author, nc.mentions);
   const quote = nc.quote ? new URL(nc.quote) : null;
-  return new Note({
+  return new MediaNote({
     id: new URL(noteUri(origin, post.id)),
     attribution: new URL(actorUri(origin, author.id)),
     url: new URL(postUrl(origin, author.username, post.id)),
@@ -108,7 +114,17 @@ export function postToAsNote(post: Post, nc: NoteContext): Note {
       ...nc.tags.map((t) => new Hashtag({ href: new URL(`${origin}/tags/${encodeURIComponent(t)}`), name: `#${t}` })),
     ],
     attachments: nc.attachments.map(
-      (m) => new Document({ url: new URL(m.url), mediaType: m.mediaType, name: m.description || null, width: m.width, height: m.height }),
+      (m) => new MediaDocument({
+        url: new URL(m.url),
+        mediaType: m.mediaType,
+        name: m.description || null,
+        width: m.width,
+        height: m.height,
+        blurhash: m.blurhash,
+        focalPoint: m.focus ? [m.focus.x, m.focus.y] : null,
+        icon: m.poster ? new Image({ url: new URL(m.poster.url), mediaType: m.poster.mediaType }) : null,
+        duration: m.duration ? Temporal.Duration.from({ milliseconds: Math.round(m.duration * 1000) }) : null,
+      }),
     ),
     // Counts only, embedded (as Threads does): remote servers show them, nothing to page.
     replies: new Collection({ totalItems: post.repliesCount }),

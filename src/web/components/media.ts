@@ -8,7 +8,8 @@ import type { Account } from "../../domain/account.ts";
 import type { PostView } from "../../db/views/post-views.ts";
 import { attachmentsForPosts } from "../../db/views/media.ts";
 import type { MediaAttachment } from "../../media/types.ts";
-import { attachmentUrls, proxiedUrl } from "../../media/urls.ts";
+import { attachmentUrls, posterUrl, proxiedUrl } from "../../media/urls.ts";
+import { blurUrl } from "../../media/blur.ts";
 import type { WebContext } from "../env.ts";
 import type { Html } from "../layout.ts";
 
@@ -48,17 +49,60 @@ function altBadge(m: MediaAttachment): Html | string {
   return m.description ? html`<details class="alt"><summary><abbr title="Image description">ALT</abbr></summary><p>${m.description}</p></details>` : "";
 }
 
+/**
+ * The focal point as one of 25 object-position classes (style.ts): the page's CSP allows
+ * no style attributes, and a crop within a quarter of the box is as close as it matters.
+ */
+function focusClass(m: MediaAttachment): Html | string {
+  if (!m.focus) return "";
+  const x = Math.round(((m.focus.x + 1) / 2) * 4);
+  const y = Math.round(((1 - m.focus.y) / 2) * 4);
+  return x === 2 && y === 2 ? "" : html` class="fp-${x}-${y}"`;
+}
+
+function isVideo(m: MediaAttachment): boolean {
+  return m.kind === "video" || m.kind === "gifv";
+}
+
 function item(c: WebContext, m: MediaAttachment): Html {
   const u = attachmentUrls(c.get("urls"), m);
-  if (m.kind === "video" || m.kind === "gifv") {
-    return html`<li class="media video"><video controls preload="metadata" src="${u.url}"${sizeAttrs(fit(m, 640))}${m.description ? html` aria-label="${m.description}"` : ""}${m.kind === "gifv" ? html` loop muted` : ""}></video>${altBadge(m)}</li>`;
+  if (isVideo(m)) {
+    const poster = posterUrl(c.get("urls"), m);
+    return html`<li class="media video"><video controls preload="metadata" src="${u.url}"${poster ? html` poster="${poster}"` : ""}${sizeAttrs(fit(m, 640))}${m.description ? html` aria-label="${m.description}"` : ""}${m.kind === "gifv" ? html` loop muted` : ""}></video>${altBadge(m)}</li>`;
   }
-  return html`<li class="media image"><a href="${u.url}" class="full-size" title="Open full size"><img src="${u.previewUrl}" alt="${m.description}"${sizeAttrs(fit(m, 640))} loading="lazy" decoding="async"></a>${altBadge(m)}</li>`;
+  return html`<li class="media image"><a href="${u.url}" class="full-size" title="Open full size"><img${focusClass(m)} src="${u.previewUrl}" alt="${m.description}"${sizeAttrs(fit(m, 640))} loading="lazy" decoding="async"></a>${altBadge(m)}</li>`;
+}
+
+function gridClass(media: MediaAttachment[]): string {
+  return `media-grid n${Math.min(media.length, 4)}`;
 }
 
 export function gallery(c: WebContext, media: MediaAttachment[]): Html | string {
   if (media.length === 0) return "";
-  return html`<ul class="media-grid n${Math.min(media.length, 4)}" aria-label="Attachments">${media.map((m) => item(c, m))}</ul>`;
+  return html`<ul class="${gridClass(media)}" aria-label="Attachments">${media.map((m) => item(c, m))}</ul>`;
+}
+
+/**
+ * What stands in for a sensitive attachment until the reader asks: its blurhash decoded
+ * into a small image (stretched, it is the blur), or for remote media without a hash the
+ * proxied picture (a video's poster) under a CSS blur, or an empty box for a video
+ * without either.
+ */
+function blurred(c: WebContext, m: MediaAttachment): Html {
+  const size = sizeAttrs(fit(m, 640));
+  if (m.blurhash) return html`<span class="media"><img class="blur-hash" src="${blurUrl(c.get("urls").config, m.blurhash, m.width, m.height)}" alt=""${size}></span>`;
+  const still = isVideo(m) ? posterUrl(c.get("urls"), m) : attachmentUrls(c.get("urls"), m).previewUrl;
+  if (!still) return html`<span class="media"><span class="blur-none"></span></span>`;
+  return html`<span class="media"><img class="blur-filter" src="${still}" alt=""${size} loading="lazy"></span>`;
+}
+
+/**
+ * Sensitive media behind a disclosure that works without a script: the closed <details>
+ * shows the blurred stand-ins (the whole area is the button), opening it shows the media.
+ */
+export function sensitiveGallery(c: WebContext, media: MediaAttachment[]): Html | string {
+  if (media.length === 0) return "";
+  return html`<details class="sensitive"><summary><span class="${gridClass(media)} blurred" aria-hidden="true">${media.map((m) => blurred(c, m))}</span><span class="reveal"><span class="when-closed">Sensitive media: show</span><span class="when-open">Sensitive media: hide</span></span></summary>${gallery(c, media)}</details>`;
 }
 
 /** The avatar's URL for a page (remote ones through the proxy), or null for the placeholder. */

@@ -5,7 +5,7 @@ import type { PostView } from "../../db/views/post-views.ts";
 import type { WebContext } from "../env.ts";
 import { csrfInput, type Html } from "../layout.ts";
 import { herePath } from "../redirect.ts";
-import { avatar, attachmentsOf, gallery } from "./media.ts";
+import { avatar, attachmentsOf, gallery, sensitiveGallery } from "./media.ts";
 import { longTime, postPath, profilePath, shortTime } from "./paths.ts";
 import { pollForm, remoteTitle, withEmoji } from "./remote.ts";
 
@@ -75,14 +75,14 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
       : "";
   // post.html comes from services (local text rendered by TextRenderer, remote HTML
   // sanitized by federation on the way in): the only HTML we pass through raw().
-  // A content warning collapses the text and the media; media marked sensitive without a
-  // warning stay hidden behind their own disclosure. Both open only when the reader asks.
-  const media = gallery(c, attachmentsOf(c, p.id));
+  // A content warning collapses the text and the media; sensitive media are blurred
+  // behind their own disclosure. Both open only when the reader asks.
+  // Sensitive media stay blurred until asked for, also once a content warning is opened.
+  const attached = attachmentsOf(c, p.id);
+  const media = p.sensitive ? sensitiveGallery(c, attached) : gallery(c, attached);
   const body = p.summary
     ? html`<details class="post-body cw"><summary><span class="cw-label">Content warning:</span> ${p.summary}</summary>${raw(withEmoji(c, p.html))}${media}</details>`
-    : p.sensitive && media
-      ? html`<div class="post-body">${raw(withEmoji(c, p.html))}</div><details class="sensitive"><summary>Sensitive media: show</summary>${media}</details>`
-      : html`<div class="post-body">${raw(withEmoji(c, p.html))}</div>${media}`;
+    : html`<div class="post-body">${raw(withEmoji(c, p.html))}</div>${media}`;
   const quote = view.quoteOf ? postCard(c, view.quoteOf, { nested: true }) : p.quoteOfId === null ? "" : "";
   const remoteLink = !p.local && (p.url ?? p.uri)
     ? html` · <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`

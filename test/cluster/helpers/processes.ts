@@ -8,11 +8,21 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createWeft, type Weft } from "../../../src/app.ts";
-import { dropSchema } from "../../../src/db/kysely.ts";
+import { dropSchema, type Db } from "../../../src/db/kysely.ts";
+import { countJobs } from "../../../src/jobs/queue.ts";
+import { MEDIA_PURGE_QUEUE } from "../../../src/media/housekeeping.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { TEST_PG_URL } from "../../helpers/server.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
+
+/**
+ * Jobs still to do: everything in the jobs table but the hourly media clean-up, which is
+ * always waiting for its next hour (src/media/housekeeping.ts).
+ */
+export async function workLeft(db: Db): Promise<number> {
+  return (await countJobs(db)) - (await countJobs(db, MEDIA_PURGE_QUEUE));
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

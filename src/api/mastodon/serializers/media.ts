@@ -10,10 +10,14 @@ function dims(width: number | null, height: number | null) {
 
 export function mediaToMastodonAttachment(m: MediaAttachment, ctx: UrlContext) {
   const urls = attachmentUrls(ctx, m);
-  const original = dims(m.width, m.height);
+  const size = dims(m.width, m.height);
+  // Videos: Mastodon puts length and frame rate beside the size.
+  const original = size || m.duration !== null
+    ? { ...size, ...(m.duration !== null ? { duration: m.duration } : {}), ...(m.frameRate ? { frame_rate: m.frameRate } : {}) }
+    : undefined;
   // The thumbnail is at most 640 px on its longer side (media/limits.ts).
-  const scale = original ? Math.min(1, 640 / Math.max(original.width, original.height)) : 1;
-  const small = original ? dims(Math.round(original.width * scale), Math.round(original.height * scale)) : undefined;
+  const scale = size ? Math.min(1, 640 / Math.max(size.width, size.height)) : 1;
+  const small = size ? dims(Math.round(size.width * scale), Math.round(size.height * scale)) : undefined;
   return {
     id: m.id,
     type: m.kind === "gifv" ? "gifv" : m.kind,
@@ -23,7 +27,8 @@ export function mediaToMastodonAttachment(m: MediaAttachment, ctx: UrlContext) {
     preview_remote_url: null,
     text_url: null,
     meta: {
-      ...(original ? { original, small } : {}),
+      ...(original ? { original } : {}),
+      ...(small ? { small } : {}),
       ...(m.focus ? { focus: m.focus } : {}),
     },
     description: m.description || null,
