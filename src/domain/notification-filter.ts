@@ -1,6 +1,6 @@
-// Which notifications from other servers are held back (filtered) instead of shown, as
-// Mastodon 4.3's notification filtering does (its defaults: hold notifications from new
-// accounts and from accounts a server limits). Mention spam comes from accounts made
+// Which notifications from other servers are held back (filtered) instead of shown, with
+// two of the rules Mastodon 4.3's notification policy offers (`for_new_accounts`: accounts
+// created in the past 30 days; `for_limited_accounts`), applied here to mentions only. Mention spam comes from accounts made
 // minutes ago on throwaway or wildcard-DNS servers, or from one server sending many
 // (SECURITY-CASES 49; Mastodon #11217, #29256; Misskey #13394). The post is stored as
 // usual; only the notification waits under "Filtered" until the person looks.
