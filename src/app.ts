@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import { openDatabase, type Db } from "./db/kysely.ts";
 import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
-import { EVENTS_QUEUE } from "./services/deps.ts";
+import { CommittedEvents, EVENTS_QUEUE } from "./services/deps.ts";
 import { createServices, type Services } from "./services/index.ts";
 import { forwardSignalToPostgres, JobSignal, Worker } from "./jobs/worker.ts";
 import { EventBroadcast } from "./jobs/broadcast.ts";
@@ -15,6 +15,8 @@ import { mountWeb } from "./web/mount.ts";
 import { mountFederation } from "./federation/mount.ts";
 import { mountMastodonApi } from "./api/mastodon/mount.ts";
 import { mountMedia } from "./media/mount.ts";
+import { ResponseCache } from "./http/response-cache.ts";
+import { eventIds, responseCacheMiddleware } from "./http/cache-middleware.ts";
 
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
@@ -31,6 +33,10 @@ export interface WeftContext {
   readonly worker: Worker;
   /** Domain events for streaming, in every process (over PostgreSQL NOTIFY when there are several). */
   readonly broadcast: EventBroadcast;
+  /** Events of this process's transactions, told right after they commit. */
+  readonly committed: CommittedEvents;
+  /** Finished public responses (ActivityPub documents, logged-out pages); ADR 0007. */
+  readonly responseCache: ResponseCache;
 }
 
 export interface Weft extends WeftContext {
@@ -61,7 +67,8 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   await migrate(db.kysely);
   const signal = new JobSignal();
   const stopForwarding = forwardSignalToPostgres(db, signal);
-  const services = createServices({ db, config, signal });
+  const committed = new CommittedEvents();
+  const services = createServices({ db, config, signal, committed });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
   const worker = new Worker(db, signal, {
@@ -74,8 +81,15 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
   });
 
   const broadcast = new EventBroadcast(db, eventListeners);
-  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast };
+  // Dropped at once for this process's own changes, and for every other process's (and
+  // the CLI's) when the worker has run their event and broadcast it.
+  const responseCache = new ResponseCache({ maxBytes: 16 * 1024 * 1024, maxEntries: 4000 });
+  committed.listen((event) => responseCache.invalidate(eventIds(event)));
+  broadcast.subscribe(async (event) => responseCache.invalidate(eventIds(event)));
+  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast, committed, responseCache };
   const app = new Hono();
+  // First, so a stored answer costs no other middleware.
+  app.use("*", responseCacheMiddleware(db, responseCache));
   app.get("/health", async (c) => {
     await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
     return c.json({ status: "ok" });
