@@ -6,12 +6,14 @@ import * as m0001 from "./migrations/0001-core.ts";
 import * as m0002 from "./migrations/0002-federation.ts";
 import * as m0003 from "./migrations/0003-oauth.ts";
 import * as m0004 from "./migrations/0004-media.ts";
+import * as m0007 from "./migrations/0007-account-stats.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-core": m0001,
   "0002-federation": m0002,
   "0003-oauth": m0003,
   "0004-media": m0004,
+  "0007-account-stats": m0007,
 };
 
 class StaticProvider implements MigrationProvider {

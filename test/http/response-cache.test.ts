@@ -24,6 +24,16 @@ const get = (p: string, headers: Record<string, string> = {}) => fetch(new URL(p
 /** Changes a row without going through a service: no event, so a cached answer keeps the old one. */
 const behindTheBack = (name: string) => srv.weft.db.kysely.updateTable("accounts").set({ display_name: name }).where("id", "=", alice.id).execute();
 
+/**
+ * Lets the events of earlier changes finish: on PostgreSQL the worker broadcasts them after
+ * running them, and one arriving late would drop an entry a test has just stored.
+ */
+async function settle() {
+  await srv.weft.worker.drain(15_000);
+  await srv.weft.broadcast.ready();
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 before(async () => {
   srv = await startTestServer();
   const s = srv.weft.services;
@@ -34,6 +44,7 @@ before(async () => {
 after(() => srv.close());
 
 test("the actor is served from the cache, also to signed GETs, and changes with the profile", async () => {
+  await settle();
   const first = await (await get(`/ap/users/${alice.id}`, AP)).json();
   assert.equal(first.name, "alice");
   await behindTheBack("Not Through A Service");
@@ -62,6 +73,7 @@ test("the actor is served from the cache, also to signed GETs, and changes with 
 
 test("a Note changes when the post is edited and is gone when it is deleted", async () => {
   const id = unwrap(await srv.weft.services.posts.create(alice.id, { text: "original text" })).id;
+  await settle();
   assert.match((await (await get(`/ap/posts/${id}`, AP)).json()).content, /original text/);
   await srv.weft.db.kysely.updateTable("posts").set({ html: "<p>sneaked in</p>" }).where("id", "=", id).execute();
   assert.match((await (await get(`/ap/posts/${id}`, AP)).json()).content, /original text/); // cached
@@ -73,6 +85,7 @@ test("a Note changes when the post is edited and is gone when it is deleted", as
 
 test("logged-out pages are cached; logged-in requests and pages that set cookies are not", async () => {
   unwrap(await srv.weft.services.accounts.updateProfile(alice.id, { displayName: "Page Name" }));
+  await settle();
   assert.match(await (await get("/@alice")).text(), /Page Name/);
   assert.match(await (await get(`/@alice/posts/${postId}`)).text(), /first words/);
   await behindTheBack("Changed Quietly");
