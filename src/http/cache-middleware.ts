@@ -6,11 +6,11 @@
 // stored: a 404 (sharing off, deleted post) is always asked afresh. Signatures on GETs
 // are not checked by any dispatcher (no authorized fetch), so a signed and an unsigned
 // GET get the same document; if authorized fetch is added, signed GETs must bypass this.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { Db } from "../db/kysely.ts";
 import { findLocalAccount } from "../db/repositories/accounts.ts";
 import type { DomainEvent } from "../domain/events.ts";
-import type { ResponseCache } from "./response-cache.ts";
+import type { ResponseCache, StoredResponse } from "./response-cache.ts";
 
 /** ActivityPub documents and WebFinger: Mastodon itself lets peers cache them for 3 minutes. */
 export const DOCUMENT_TTL_MS = 30_000;
@@ -80,6 +80,12 @@ export function eventIds(event: DomainEvent): string[] {
 }
 
 export function responseCacheMiddleware(db: Db, cache: ResponseCache): MiddlewareHandler {
+  /**
+   * Renders in progress by key: when an entry expires under a burst, the requests that
+   * arrive meanwhile wait for the one render instead of each making their own.
+   */
+  const rendering = new Map<string, Promise<StoredResponse | null>>();
+  const answer = (r: StoredResponse) => new Response(r.body, { status: r.status, headers: r.headers });
   return async (c, next) => {
     const req = c.req.raw;
     const headers = req.headers;
@@ -88,20 +94,40 @@ export function responseCacheMiddleware(db: Db, cache: ResponseCache): Middlewar
     if (!mightBeCached(url.pathname)) return next();
     const key = `${headers.get("accept") ?? ""}\n${url.pathname}${url.search}`;
     const hit = cache.get(key);
-    if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
-    const generation = cache.generation;
-    await next();
-    const res = c.res;
-    const type = res.headers.get("content-type") ?? "";
-    if (res.status !== 200 || res.headers.has("set-cookie") || !type) return;
-    const tags = await tagsFor(db, url);
-    if (!tags) return;
-    const body = new Uint8Array(await res.arrayBuffer());
-    const stored: Record<string, string> = {};
-    res.headers.forEach((v, k) => (stored[k] = v));
-    stored["content-length"] = String(body.byteLength);
-    const ttl = type.startsWith("text/html") ? PAGE_TTL_MS : DOCUMENT_TTL_MS;
-    cache.set(key, { status: 200, headers: stored, body }, tags, ttl, generation);
-    c.res = new Response(body, { status: 200, headers: stored });
+    if (hit) return answer(hit);
+    const pending = rendering.get(key);
+    if (pending) {
+      const shared = await pending;
+      if (shared) return answer(shared);
+      return next(); // not storable (a 404, a cookie): everyone asks for themselves
+    }
+    let done!: (r: StoredResponse | null) => void;
+    rendering.set(key, new Promise((resolve) => (done = resolve)));
+    let stored: StoredResponse | null = null;
+    try {
+      stored = await renderAndStore(db, cache, url, key, c, next);
+    } finally {
+      rendering.delete(key);
+      done(stored);
+    }
   };
+}
+
+async function renderAndStore(db: Db, cache: ResponseCache, url: URL, key: string, c: Context, next: Next): Promise<StoredResponse | null> {
+  const generation = cache.generation;
+  await next();
+  const res = c.res;
+  const type = res.headers.get("content-type") ?? "";
+  if (res.status !== 200 || res.headers.has("set-cookie") || !type) return null;
+  const tags = await tagsFor(db, url);
+  if (!tags) return null;
+  const body = new Uint8Array(await res.arrayBuffer());
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => (headers[k] = v));
+  headers["content-length"] = String(body.byteLength);
+  const stored: StoredResponse = { status: 200, headers, body };
+  const ttl = type.startsWith("text/html") ? PAGE_TTL_MS : DOCUMENT_TTL_MS;
+  cache.set(key, stored, tags, ttl, generation);
+  c.res = new Response(body, { status: 200, headers });
+  return stored;
 }

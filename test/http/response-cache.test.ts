@@ -153,3 +153,15 @@ test("a change made by another process reaches this one's cache through the work
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a burst on an uncached URL gets the one render, and a burst on a 404 gets 404s", async () => {
+  const id = unwrap(await srv.weft.services.posts.create(alice.id, { text: "burst text" })).id;
+  await settle();
+  const answers = await Promise.all(Array.from({ length: 20 }, () => get(`/ap/posts/${id}`, AP)));
+  const bodies = await Promise.all(answers.map((r) => r.text()));
+  assert.ok(answers.every((r) => r.status === 200 && /activity\+json/.test(r.headers.get("content-type") ?? "")));
+  assert.equal(new Set(bodies).size, 1);
+  assert.match(bodies[0], /burst text/);
+  const missing = await Promise.all(Array.from({ length: 10 }, () => get(`/ap/posts/${"9".repeat(18)}`, AP)));
+  assert.deepEqual(new Set(missing.map((r) => r.status)), new Set([404]));
+});
