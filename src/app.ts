@@ -82,14 +82,16 @@ export async function createWeft(config: Config, opts: { db?: Db } = {}): Promis
 
   const broadcast = new EventBroadcast(db, eventListeners);
   // Dropped at once for this process's own changes, and for every other process's (and
-  // the CLI's) when the worker has run their event and broadcast it.
+  // the CLI's) when the worker has run their event and broadcast it. The broadcast is
+  // heard from the first cacheable request on (a CLI command never needs it).
   const responseCache = new ResponseCache({ maxBytes: 16 * 1024 * 1024, maxEntries: 4000 });
   committed.listen((event) => responseCache.invalidate(eventIds(event)));
-  broadcast.subscribe(async (event) => responseCache.invalidate(eventIds(event)));
+  let hearing: Promise<void> | null = null;
+  const hearChanges = () => (hearing ??= (broadcast.subscribe(async (event) => responseCache.invalidate(eventIds(event))), broadcast.ready()));
   const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast, committed, responseCache };
   const app = new Hono();
   // First, so a stored answer costs no other middleware.
-  app.use("*", responseCacheMiddleware(db, responseCache));
+  app.use("*", responseCacheMiddleware(db, responseCache, hearChanges));
   app.get("/health", async (c) => {
     await db.kysely.selectFrom("site_settings").select("key").limit(1).execute();
     return c.json({ status: "ok" });

@@ -66,7 +66,9 @@ async function webfingerTags(db: Db, resource: string): Promise<string[] | null>
 }
 
 function mightBeCached(path: string): boolean {
-  return path === WEBFINGER || path.startsWith("/ap/") || path.startsWith("/@");
+  if (path === WEBFINGER) return true;
+  if (path.startsWith("/ap/")) return ACTOR.test(path) || NOTE.test(path);
+  return path.startsWith("/@") && (PROFILE.test(path) || POST_PAGE.test(path));
 }
 
 /** Every account and post id an event names: the entries showing any of them are stale. */
@@ -79,7 +81,12 @@ export function eventIds(event: DomainEvent): string[] {
   return ids;
 }
 
-export function responseCacheMiddleware(db: Db, cache: ResponseCache): MiddlewareHandler {
+/**
+ * `hearChanges` starts listening to other processes' events and resolves once it does.
+ * Nothing is rendered for storing before that: an event broadcast earlier was committed
+ * before the render began, so the render already shows it.
+ */
+export function responseCacheMiddleware(db: Db, cache: ResponseCache, hearChanges: () => Promise<void>): MiddlewareHandler {
   /**
    * Renders in progress by key: when an entry expires under a burst, the requests that
    * arrive meanwhile wait for the one render instead of each making their own.
@@ -105,7 +112,9 @@ export function responseCacheMiddleware(db: Db, cache: ResponseCache): Middlewar
     rendering.set(key, new Promise((resolve) => (done = resolve)));
     let stored: StoredResponse | null = null;
     try {
-      stored = await renderAndStore(db, cache, url, key, c, next);
+      // Without the broadcast (no database connection for it) nothing is stored.
+      if (await hearChanges().then(() => true, () => false)) stored = await renderAndStore(db, cache, url, key, c, next);
+      else await next();
     } finally {
       rendering.delete(key);
       done(stored);
