@@ -9,9 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { signRequest } from "@fedify/fedify";
+import { Hono } from "hono";
 import { startTestServer, testConfig, testDatabaseUrl, TEST_PG_URL, type TestServer } from "../helpers/server.ts";
 import { fakeActors } from "../helpers/fake-actor.ts";
 import { createWeft } from "../../src/app.ts";
+import { ResponseCache } from "../../src/http/response-cache.ts";
+import { responseCacheMiddleware } from "../../src/http/cache-middleware.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 
@@ -164,4 +167,26 @@ test("a burst on an uncached URL gets the one render, and a burst on a 404 gets 
   assert.match(bodies[0], /burst text/);
   const missing = await Promise.all(Array.from({ length: 10 }, () => get(`/ap/posts/${"9".repeat(18)}`, AP)));
   assert.deepEqual(new Set(missing.map((r) => r.status)), new Set([404]));
+});
+
+test("an answer that sets a cookie is never stored, even on a cacheable URL", async () => {
+  // A page of its own on alice's profile URL, through the real middleware and store.
+  const app = new Hono();
+  const cache = new ResponseCache({ maxBytes: 1 << 20, maxEntries: 10 });
+  app.use("*", responseCacheMiddleware(srv.weft.db, cache, async () => {}));
+  let n = 0;
+  app.get("/@alice", (c) => {
+    n++;
+    if (c.req.query("plain") === undefined) c.header("set-cookie", `visit=${n}`);
+    return c.html(`<p>render ${n}</p>`);
+  });
+  const first = await app.fetch(new Request("http://x/@alice"));
+  const second = await app.fetch(new Request("http://x/@alice"));
+  assert.equal(first.headers.get("set-cookie"), "visit=1");
+  assert.equal(second.headers.get("set-cookie"), "visit=2");
+  assert.equal(cache.size, 0);
+  // The same URL without the cookie is stored: the check is what kept the others out.
+  assert.equal(await (await app.fetch(new Request("http://x/@alice?plain"))).text(), "<p>render 3</p>");
+  assert.equal(await (await app.fetch(new Request("http://x/@alice?plain"))).text(), "<p>render 3</p>");
+  assert.equal(cache.size, 1);
 });
