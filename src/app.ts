@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import { openDatabase, type Db } from "./db/kysely.ts";
 import { migrate } from "./db/migrate.ts";
 import type { DomainEvent } from "./domain/events.ts";
-import { EVENTS_QUEUE } from "./services/deps.ts";
+import { CommittedEvents, EVENTS_QUEUE } from "./services/deps.ts";
 import { registerMediaHousekeeping } from "./media/housekeeping.ts";
 import { findVideoTools } from "./media/video.ts";
 import { createServices, type Services } from "./services/index.ts";
@@ -28,6 +28,8 @@ import type { Dispatcher } from "undici";
  * interleave more; the event loop runs one at a time either way.
  */
 const WORKER_CONCURRENCY = 256;
+import { ResponseCache } from "./http/response-cache.ts";
+import { eventIds, responseCacheMiddleware } from "./http/cache-middleware.ts";
 
 export type EventListener = (event: DomainEvent) => Promise<void>;
 
@@ -46,6 +48,10 @@ export interface WeftContext {
   readonly broadcast: EventBroadcast;
   /** Outgoing HTTP: connections to private addresses refused at connect time (SECURITY-CASES 40). */
   readonly outbound: Outbound;
+  /** Events of this process's transactions, told right after they commit. */
+  readonly committed: CommittedEvents;
+  /** Finished public responses (ActivityPub documents, logged-out pages); ADR 0007. */
+  readonly responseCache: ResponseCache;
 }
 
 export interface Weft extends WeftContext {
@@ -88,7 +94,8 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
   await migrate(db.kysely);
   const signal = new JobSignal();
   const stopForwarding = forwardSignalToPostgres(db, signal);
-  const services = createServices({ db, config, signal }, { video: await videoTools });
+  const committed = new CommittedEvents();
+  const services = createServices({ db, config, signal, committed }, { video: await videoTools });
   const secret = await siteSecret(db, config.secretKey);
   const log = logger("worker");
   const outbound = createOutbound(opts.outbound !== undefined ? opts.outbound : config.allowPrivateAddress ? null : guardedDispatcher(), config.fetchTimeoutMs);
@@ -105,8 +112,17 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
   });
 
   const broadcast = new EventBroadcast(db, eventListeners);
-  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast, outbound };
+  // Dropped at once for this process's own changes, and for every other process's (and
+  // the CLI's) when the worker has run their event and broadcast it. The broadcast is
+  // heard from the first cacheable request on (a CLI command never needs it).
+  const responseCache = new ResponseCache({ maxBytes: 16 * 1024 * 1024, maxEntries: 4000 });
+  committed.listen((event) => responseCache.invalidate(eventIds(event)));
+  let hearing: Promise<void> | null = null;
+  const hearChanges = () => (hearing ??= (broadcast.subscribe(async (event) => responseCache.invalidate(eventIds(event))), broadcast.ready()));
+  const ctx: WeftContext = { config, db, services, signal, secret, eventListeners, worker, broadcast, outbound, committed, responseCache };
   const app = new Hono();
+  // First, so a stored answer costs no other middleware.
+  app.use("*", responseCacheMiddleware(db, responseCache, hearChanges));
   // Whatever a request leads to (lookups, thread backfill, key fetches) connects through the guard.
   app.use("*", (_c, next) => outbound.run(next));
   app.get("/health", async (c) => {

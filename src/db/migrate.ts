@@ -8,6 +8,7 @@ import * as m0003 from "./migrations/0003-oauth.ts";
 import * as m0004 from "./migrations/0004-media.ts";
 import * as m0005 from "./migrations/0005-video.ts";
 import * as m0006 from "./migrations/0006-notification-filter.ts";
+import * as m0007 from "./migrations/0007-account-stats.ts";
 import * as m0008 from "./migrations/0008-job-claim-order.ts";
 
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   "0004-media": m0004,
   "0005-video": m0005,
   "0006-notification-filter": m0006,
+  "0007-account-stats": m0007,
   "0008-job-claim-order": m0008,
 };
 

@@ -210,8 +210,18 @@ export interface TombstonesTable {
   created_at: string;
 }
 
+/** Counters kept by triggers on follows and posts (migration 0007, ADR 0007): never written by code. */
+export interface AccountStatsTable {
+  account_id: string;
+  followers_count: number;
+  following_count: number;
+  posts_count: number;
+  last_post_id: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
+  account_stats: AccountStatsTable;
   posts: PostsTable;
   post_edits: PostEditsTable;
   post_mentions: PostMentionsTable;

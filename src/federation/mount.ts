@@ -20,7 +20,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
   // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
   if (!ctx.config.federation) return;
   const federation = await buildFederation(ctx);
-  const deps = { db: ctx.db, config: ctx.config, signal: ctx.signal };
+  const deps = { db: ctx.db, config: ctx.config, signal: ctx.signal, committed: ctx.committed };
   const remote = new RemoteService(deps, ctx.services.posts, ctx.services.media);
   const interactions = new RemoteInteractionService(deps, ctx.services.posts, ctx.services.follows);
   const data: FedData = { weft: ctx, remote, interactions };

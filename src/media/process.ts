@@ -5,7 +5,12 @@
 // ffmpeg on the machine (video.ts) their first frame goes through the image path for a
 // poster thumbnail and blurhash, and ffprobe gives size, duration and frame rate.
 import { encode as encodeBlurhash } from "blurhash";
-import sharp, { type Metadata, type Sharp } from "sharp";
+import type { Metadata, Sharp } from "sharp";
+
+// sharp (libvips) is loaded on the first image, not at start: a server that is not
+// handed an image does not carry it (about 8 MiB of resident memory, issue 7).
+type SharpFn = typeof import("sharp").default;
+const loadSharp = async (): Promise<SharpFn> => (await import("sharp")).default;
 import { fail, ok, type Result } from "../domain/result.ts";
 import { megabytes, type MediaLimits } from "./limits.ts";
 import { mp4Dimensions, scrubMp4Metadata } from "./mp4.ts";
@@ -51,7 +56,7 @@ const SHARP_FORMAT: Partial<Record<MediaType, string>> = {
   "image/avif": "heif",
 };
 
-function sharpInput(bytes: Uint8Array, limits: MediaLimits, animated: boolean): Sharp {
+function sharpInput(sharp: SharpFn, bytes: Uint8Array, limits: MediaLimits, animated: boolean): Sharp {
   // limitInputPixels is the backstop behind the header check: libvips refuses to decode
   // more pixels than the largest image we accept, whatever the header said.
   return sharp(bytes, {
@@ -67,6 +72,7 @@ function sharpInput(bytes: Uint8Array, limits: MediaLimits, animated: boolean): 
  */
 export async function checkImageHeader(bytes: Uint8Array, type: MediaType, limits: MediaLimits): Promise<Result<Metadata>> {
   let meta: Metadata;
+  const sharp = await loadSharp();
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
@@ -137,7 +143,8 @@ async function reencode(bytes: Uint8Array, type: MediaType, meta: Metadata, limi
   // Animated GIF and WebP stay animated (as GIF and WebP: without a video encoder there is
   // no MP4 "gifv" as Mastodon makes). Avatars and headers keep the first frame only.
   const animated = (meta.pages ?? 1) > 1 && (type === "image/gif" || type === "image/webp") && !opts.cover;
-  let img = sharpInput(bytes, limits, animated);
+  const sharp = await loadSharp();
+  let img = sharpInput(sharp, bytes, limits, animated);
   // EXIF orientation is applied to the pixels, since the EXIF itself is dropped.
   if (!animated) img = img.rotate();
   img = opts.cover

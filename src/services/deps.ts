@@ -11,6 +11,38 @@ export interface ServiceDeps {
   readonly db: Db;
   readonly config: Config;
   readonly signal: JobSignal;
+  /** This process hears of the events a transaction recorded as soon as it commits. */
+  readonly committed?: CommittedEvents;
+}
+
+export type CommittedListener = (event: DomainEvent) => void;
+
+/**
+ * The events of this process's committed transactions, told to listeners right after the
+ * commit (a rolled-back transaction's events are never told). The durable path, through
+ * the worker and every process, stays the jobs table; this one is for what must not wait
+ * for a worker, like dropping a cached response the change made stale (ADR 0007).
+ */
+export class CommittedEvents {
+  readonly #pending = new WeakMap<object, DomainEvent[]>();
+  readonly #listeners: CommittedListener[] = [];
+
+  listen(fn: CommittedListener): void {
+    this.#listeners.push(fn);
+  }
+
+  note(tx: Tx, event: DomainEvent): void {
+    const list = this.#pending.get(tx);
+    if (list) list.push(event);
+    else this.#pending.set(tx, [event]);
+  }
+
+  flush(tx: Tx): void {
+    const list = this.#pending.get(tx);
+    if (!list) return;
+    this.#pending.delete(tx);
+    for (const event of list) for (const fn of this.#listeners) fn(event);
+  }
 }
 
 export type Tx = Kysely<Database>;
@@ -23,6 +55,7 @@ export const EVENTS_QUEUE = "events";
  */
 export async function recordEvent(deps: ServiceDeps, tx: Tx, event: DomainEvent): Promise<void> {
   await enqueue(tx, EVENTS_QUEUE, event);
+  deps.committed?.note(tx, event);
   if (deps.db.dialect === "postgres") {
     // Delivered at commit, to workers in other processes.
     await sql`SELECT pg_notify(${NOTIFY_CHANNEL}, '')`.execute(tx);
@@ -31,8 +64,10 @@ export async function recordEvent(deps: ServiceDeps, tx: Tx, event: DomainEvent)
 
 /** Runs `fn` in one transaction, then wakes this process's workers for what it queued. */
 export async function transaction<T>(deps: ServiceDeps, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const result = await deps.db.kysely.transaction().execute(fn);
+  let open: Tx | null = null;
+  const result = await deps.db.kysely.transaction().execute((tx) => fn((open = tx)));
   deps.signal.notify();
+  if (open) deps.committed?.flush(open);
   return result;
 }
 

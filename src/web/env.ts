@@ -9,8 +9,8 @@ export interface WebVariables {
   viewer: Account | null;
   /** sha256 of the session token (the sessions.id), or null when logged out. */
   sessionId: string | null;
-  /** The CSRF token to put in every form of this response. */
-  csrf: string;
+  /** The form token; for a logged-out visitor the first call issues the pre-session cookie. */
+  csrf: () => string;
   /** Unread notifications, for the nav. */
   unread: number;
   siteName: string;

@@ -25,7 +25,7 @@ function navLink(href: string, label: string | Html, current: boolean): Html {
 }
 
 export function csrfInput(c: Context<WebEnv>): Html {
-  return html`<input type="hidden" name="${CSRF_FIELD}" value="${c.get("csrf")}">`;
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${c.get("csrf")()}">`;
 }
 
 export function page(c: Context<WebEnv>, opts: PageOptions, body: Html | Html[]): Html {

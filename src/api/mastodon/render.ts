@@ -16,19 +16,15 @@ export async function loadStats(ctx: WeftContext, accountIds: string[]): Promise
   const ids = [...new Set(accountIds)];
   const out = new Map<string, AccountStats>(ids.map((id) => [id, { ...NO_STATS }]));
   if (ids.length === 0) return out;
-  const db = ctx.db.kysely;
-  const [followers, following, posts] = await Promise.all([
-    db.selectFrom("follows").select(["followee_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("followee_id", "in", ids).where("state", "=", "accepted").groupBy("followee_id").execute(),
-    db.selectFrom("follows").select(["follower_id as id", (eb) => eb.fn.countAll<number>().as("n")]).where("follower_id", "in", ids).where("state", "=", "accepted").groupBy("follower_id").execute(),
-    db.selectFrom("posts").select(["account_id as id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.max("id").as("last")]).where("account_id", "in", ids).groupBy("account_id").execute(),
-  ]);
-  for (const r of followers) out.get(r.id)!.followers = Number(r.n);
-  for (const r of following) out.get(r.id)!.following = Number(r.n);
-  for (const r of posts) {
-    out.get(r.id)!.statuses = Number(r.n);
-    // max(id) rather than max(created_at): ids are time-ordered and the (account_id, id)
-    // index answers it without reading the rows.
-    out.get(r.id)!.lastStatusAt = r.last ? new Date(idTime(r.last as string)).toISOString() : null;
+  // Stored counters (kept by triggers, migration 0007): one primary-key read per author
+  // instead of counting their followers on every timeline page.
+  const rows = await ctx.db.kysely.selectFrom("account_stats").selectAll().where("account_id", "in", ids).execute();
+  for (const r of rows) {
+    const s = out.get(r.account_id)!;
+    s.followers = Number(r.followers_count);
+    s.following = Number(r.following_count);
+    s.statuses = Number(r.posts_count);
+    s.lastStatusAt = r.last_post_id ? new Date(idTime(r.last_post_id)).toISOString() : null;
   }
   return out;
 }

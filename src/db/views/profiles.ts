@@ -12,12 +12,8 @@ export interface ProfileView {
 }
 
 export async function profileCounts(db: Kysely<Database>, accountId: string): Promise<Omit<ProfileView, "account">> {
-  const [followers, following, posts] = await Promise.all([
-    db.selectFrom("follows").select((eb) => eb.fn.countAll<number>().as("n")).where("followee_id", "=", accountId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
-    db.selectFrom("follows").select((eb) => eb.fn.countAll<number>().as("n")).where("follower_id", "=", accountId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
-    db.selectFrom("posts").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", accountId).executeTakeFirstOrThrow(),
-  ]);
-  return { followers: Number(followers.n), following: Number(following.n), posts: Number(posts.n) };
+  const r = await db.selectFrom("account_stats").select(["followers_count", "following_count", "posts_count"]).where("account_id", "=", accountId).executeTakeFirst();
+  return { followers: Number(r?.followers_count ?? 0), following: Number(r?.following_count ?? 0), posts: Number(r?.posts_count ?? 0) };
 }
 
 export async function followList(

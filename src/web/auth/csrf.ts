@@ -25,25 +25,36 @@ function same(a: string, b: string): boolean {
 }
 
 /**
- * Runs after the session middleware. Sets `csrf` for the page, issuing a pre-session
- * cookie to logged-out visitors, and refuses any POST whose token does not match.
+ * Runs after the session middleware. Sets `csrf` for the page (a pre-session cookie is
+ * issued to a logged-out visitor when a form first asks for it), and refuses any POST
+ * whose token does not match.
  */
 export function csrfMiddleware(ctx: WeftContext): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     const sessionId = c.get("sessionId");
     let binding: string | null = sessionId ? `s:${sessionId}` : null;
     if (!binding) {
-      let pre = getCookie(c, PRESESSION_COOKIE);
-      if (!pre || !/^[A-Za-z0-9_-]{20,64}$/.test(pre)) {
-        if (c.req.method === "POST") pre = undefined;
-        else {
-          pre = randomBytes(24).toString("base64url");
-          setCookie(c, PRESESSION_COOKIE, pre, { httpOnly: true, sameSite: "Lax", secure: secureCookies(ctx), path: "/" });
-        }
-      }
-      binding = pre ? `p:${pre}` : null;
+      const pre = getCookie(c, PRESESSION_COOKIE);
+      if (pre && /^[A-Za-z0-9_-]{20,64}$/.test(pre)) binding = `p:${pre}`;
     }
-    c.set("csrf", binding ? csrfToken(ctx.secret, binding) : "");
+    if (binding) {
+      const token = csrfToken(ctx.secret, binding);
+      c.set("csrf", () => token);
+    } else {
+      // A logged-out visitor gets a pre-session cookie only from a page that shows a form
+      // (the form asks for the token): a page without one stays cookie-free, so the
+      // response cache may keep it (ADR 0007). A POST never mints one.
+      let minted: string | null = null;
+      c.set("csrf", () => {
+        if (c.req.method === "POST") return "";
+        if (minted === null) {
+          const pre = randomBytes(24).toString("base64url");
+          setCookie(c, PRESESSION_COOKIE, pre, { httpOnly: true, sameSite: "Lax", secure: secureCookies(ctx), path: "/" });
+          minted = csrfToken(ctx.secret, `p:${pre}`);
+        }
+        return minted;
+      });
+    }
     if (c.req.method === "POST") {
       const sent = (await formData(c))[CSRF_FIELD] ?? "";
       const expected = binding ? csrfToken(ctx.secret, binding) : "";

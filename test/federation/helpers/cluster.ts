@@ -136,7 +136,12 @@ export async function startFederatedCluster(names: string[], options: ClusterOpt
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
       }
-      for (const n of Object.values(nodes)) await n.weft.worker.stop();
+      // A restarted node's Weft shares the first one's database and is not in builtWefts:
+      // stop its worker and its LISTEN connection, or closing the pool waits for them.
+      for (const n of Object.values(nodes)) {
+        await n.weft.worker.stop();
+        await n.weft.broadcast.close();
+      }
       for (const w of builtWefts) await w.cleanup();
       setGlobalDispatcher(previous);
     },

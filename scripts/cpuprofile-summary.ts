@@ -1,0 +1,65 @@
+// Summarises a .cpuprofile (from `npm run bench -- --profile`): where the server's CPU
+// time went, as self time per function or per package/file, or inclusive time per package.
+//   node scripts/cpuprofile-summary.ts bench/profiles/<file>.cpuprofile [fn|url|incl] [rows]
+import { readFileSync } from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, mode = "fn", rowsArg = "40"] = process.argv.slice(2);
+if (!file || !["fn", "url", "incl"].includes(mode)) {
+  console.error("usage: node scripts/cpuprofile-summary.ts <file.cpuprofile> [fn|url|incl] [rows]");
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+// Microseconds spent with each node on top of the stack.
+const self = new Map<number, number>();
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  self.set(id, (self.get(id) ?? 0) + dt);
+  total += dt;
+});
+
+const shorten = (url: string) => url.replace(/^file:\/\/.*?node_modules\//, "npm:").replace(/^file:\/\/.*?\/(src|bench)\//, "$1/");
+/** A package name for node_modules files, the file otherwise; idle, GC and native calls by name. */
+const packageOf = (n: Node) => {
+  const s = shorten(n.callFrame.url);
+  if (!s) return n.callFrame.functionName.startsWith("(") ? n.callFrame.functionName : `(native) ${n.callFrame.functionName}`;
+  if (!s.startsWith("npm:")) return s;
+  return s.split("/").slice(0, s.startsWith("npm:@") ? 2 : 1).join("/");
+};
+const fnKey = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${shorten(n.callFrame.url)}:${n.callFrame.lineNumber}`;
+
+const totals = new Map<string, number>();
+for (const [id, t] of self) {
+  if (mode === "incl") {
+    // Each package counted once per sample, however deep it recurses.
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = packageOf(byId.get(cur)!);
+      if (!seen.has(k)) totals.set(k, (totals.get(k) ?? 0) + t);
+      seen.add(k);
+    }
+  } else {
+    const n = byId.get(id)!;
+    const k = mode === "url" ? packageOf(n) : fnKey(n);
+    totals.set(k, (totals.get(k) ?? 0) + t);
+  }
+}
+for (const [k, t] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, Number(rowsArg))) {
+  console.log(`${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
+console.log(`total ${(total / 1000).toFixed(0)} ms sampled`);
