@@ -20,7 +20,18 @@ const SHAPES: [string, string, string][] = [
   ["lemmy", "lemmy/actor-person.json", "lemmy/page.json"],
   ["wordpress", "wordpress/actor-person.json", "wordpress/announce-update-article.json"],
   ["threads", "threads/actor-person.json", "threads/note.json"],
+  ["misskeymedia", "misskey/actor-person.json", "misskey/note-attachments.json"],
+  ["threadsmedia", "threads/actor-person.json", "threads/note-image.json"],
 ];
+
+/** Attachments each media shape must show: how many, and the first one's alt text. */
+const MEDIA: Record<string, { count: number; alt: string | null }> = {
+  mastodon: { count: 1, alt: null },
+  pixelfed: { count: 1, alt: null },
+  peertube: { count: 1, alt: null },
+  misskeymedia: { count: 2, alt: "Sunset over the harbour, orange sky" },
+  threadsmedia: { count: 1, alt: "A kitchen table in morning light" },
+};
 
 let cluster: Cluster;
 let ana: Client;
@@ -55,14 +66,19 @@ for (const [name, actorFile, postFile] of SHAPES) {
     const stored = await cluster.nodes.a.weft.db.kysely.selectFrom("posts").selectAll().where("uri", "=", f.postId).executeTakeFirstOrThrow();
     if (name === "gotosocial") assert.match(page.text, /<img class="emoji" src="[^"]*proxy[^"]*" alt=":rainbow:"/, "custom emoji through the media proxy");
     if (name === "mastopoll") assert.match(page.text, /<li>Dunno: 0 votes<\/li>/, "poll options with counts");
-    // Inbound attachments (issue 8): Mastodon, Pixelfed and PeerTube shapes show their media
-    // through the signed proxy, never straight from the other server.
-    if (name === "mastodon" || name === "pixelfed" || name === "peertube") {
-      const [first] = (await attachmentsForPosts(cluster.nodes.a.weft.db.kysely, [stored.id])).get(stored.id) ?? [];
-      assert.ok(first, `${name}: attachment stored`);
+    // Inbound attachments (issue 8): Mastodon, Pixelfed, PeerTube, Misskey and Threads
+    // shapes show their media through the signed proxy, never straight from the other server.
+    if (MEDIA[name]) {
+      const attachments = (await attachmentsForPosts(cluster.nodes.a.weft.db.kysely, [stored.id])).get(stored.id) ?? [];
+      assert.equal(attachments.length, MEDIA[name].count, `${name}: attachments stored`);
+      const [first] = attachments;
+      if (MEDIA[name].alt) assert.equal(first.description, MEDIA[name].alt, `${name}: alt text kept`);
       assert.match(page.text, /<(img|video)[^>]+src="[^"]*\/media\/proxy\?/, `${name}: media shown through the proxy`);
+      assert.doesNotMatch(page.text, /src="https?:\/\/(?!a\.weft\.test\/)/, `${name}: nothing loaded from the other server`);
       if (first.description) assert.ok(page.text.includes(`alt="${first.description.replace(/&/g, "&amp;").replace(/"/g, "&quot;").slice(0, 30)}`), `${name}: alt text`);
     }
+    // Misskey marks each file sensitive on its own, and the note when any file is.
+    if (name === "misskeymedia") assert.equal(stored.sensitive, 1, "misskey: the note is sensitive");
     // Mastodon's blurhash and focal point (issue 8), kept and handed to Mastodon clients.
     const terms: Record<string, [string, { x: number; y: number } | null]> = {
       mastodon: ["U48NqcIA9ZX8t8axofs,0JRjxat7D$t8xuIU", { x: 0, y: 0 }],
