@@ -110,7 +110,8 @@ export function selfActivityActor(body: ArrayBuffer): string | null {
  * replayed by a third server made the activity trusted as its author's for ever. The FEP
  * and Mastodon (`object_integrity_proof_spec.rb`) refuse an expired proof; the activity is
  * refused with 401 (the proof cannot be dropped without breaking the Digest), as a bad
- * signature is (SECURITY-CASES 17).
+ * signature is (SECURITY-CASES 17). Fedify also takes a proof written in expanded JSON-LD
+ * (`sec:proof` -> `@graph`, `sec:expiration` as `{"@value"}`), so both spellings are read.
  */
 export function refuseExpiredProof(body: ArrayBuffer, now = Date.now()): Response | null {
   let doc: Record<string, unknown>;
@@ -120,12 +121,31 @@ export function refuseExpiredProof(body: ArrayBuffer, now = Date.now()): Respons
     return null; // not JSON: Fedify answers it
   }
   if (!doc || typeof doc !== "object") return null;
-  const raw = doc.proof ?? doc["https://w3id.org/security#proof"];
-  for (const proof of Array.isArray(raw) ? raw : raw ? [raw] : []) {
-    const expires = (proof as { expires?: unknown } | null)?.expires;
+  for (const proof of proofsOf(doc)) {
+    const expires = firstValue(proof.expires ?? proof[`${SEC}expiration`] ?? proof["sec:expiration"]);
     if (expires === undefined) continue;
     const at = typeof expires === "string" ? Date.parse(expires) : NaN;
     if (!(at > now)) return new Response("Integrity proof expired", { status: 401 });
   }
   return null;
+}
+
+const SEC = "https://w3id.org/security#";
+
+/** The proof nodes of a document, compacted (`proof`) or expanded (`sec:proof`, each in an `@graph`). */
+function proofsOf(doc: Record<string, unknown>): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const raw of [doc.proof, doc[`${SEC}proof`], doc["sec:proof"]].flat()) {
+    if (!raw || typeof raw !== "object") continue;
+    const graph = (raw as Record<string, unknown>)["@graph"];
+    if (graph === undefined) out.push(raw as Record<string, unknown>);
+    else for (const node of [graph].flat()) if (node && typeof node === "object") out.push(node as Record<string, unknown>);
+  }
+  return out;
+}
+
+/** A JSON-LD value as written: `"x"`, `{"@value": "x"}` or a list of either; the first one. */
+function firstValue(v: unknown): unknown {
+  const first = Array.isArray(v) ? v[0] : v;
+  return first && typeof first === "object" && "@value" in first ? (first as { "@value": unknown })["@value"] : first;
 }

@@ -3,8 +3,8 @@
 // Mastodon forwards replies) and FEP-8b32 integrity proofs (eddsa-jcs-2022). Fedify
 // verifies both; these tests prove Weft's wiring keeps them meaningful: the relay's own
 // HTTP signature never speaks for the author, a reshaped or re-attributed activity is
-// refused with no side effect, and a proof with a wrong key or a past `expires` is not
-// trusted.
+// refused with no side effect, and a proof with a wrong key or a past `expires` (compacted
+// or in expanded form) is not trusted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Create } from "@fedify/vocab";
@@ -115,4 +115,37 @@ test("B17: a valid proof whose `expires` has passed -> not trusted, nothing stor
   const ok = await withProof(b, evil.proofKeys.privateKey, `${mallory()}#ed25519-key`);
   assert.equal(await forward({ ...ok, proof: { ...(ok.proof as object), expires: new Date(Date.now() + 3_600_000).toISOString() } }), 202);
   assert.ok(await stored(b.object.id));
+});
+
+/** The proof under its full IRI with expanded property names (as a JSON-LD processor may pass it on). */
+function expandedProof(json: Record<string, unknown>, expires: string): Record<string, unknown> {
+  const { proof, ...rest } = json as { proof: Record<string, unknown> };
+  const { "@context": _ctx, expires: _old, ...p } = proof;
+  const SEC = "https://w3id.org/security#";
+  return {
+    ...rest,
+    [`${SEC}proof`]: {
+      "@graph": {
+        "@type": `${SEC}DataIntegrityProof`,
+        [`${SEC}cryptosuite`]: p.cryptosuite,
+        [`${SEC}verificationMethod`]: { "@id": p.verificationMethod },
+        [`${SEC}proofPurpose`]: { "@id": `${SEC}assertionMethod` },
+        [`${SEC}proofValue`]: { "@value": p.proofValue, "@type": `${SEC}multibase` },
+        "http://purl.org/dc/terms/created": { "@value": p.created, "@type": "http://www.w3.org/2001/XMLSchema#dateTime" },
+        [`${SEC}expiration`]: { "@value": expires, "@type": "http://www.w3.org/2001/XMLSchema#dateTime" },
+      },
+    },
+  };
+}
+
+test("B17: a stale proof in expanded form (sec:proof, sec:expiration) -> not trusted, nothing stored", async () => {
+  // Fedify takes a proof in this form: the control (expiration ahead) is accepted.
+  const b = create(mallory());
+  const ok = await withProof(b, evil.proofKeys.privateKey, `${mallory()}#ed25519-key`);
+  assert.equal(await forward(expandedProof(ok, new Date(Date.now() + 3_600_000).toISOString())), 202);
+  assert.ok(await stored(b.object.id));
+  const c = create(mallory());
+  const stale = await withProof(c, evil.proofKeys.privateKey, `${mallory()}#ed25519-key`);
+  assert.equal(await forward(expandedProof(stale, "2024-01-01T00:00:00Z")), 401);
+  assert.equal(await stored(c.object.id), undefined);
 });
