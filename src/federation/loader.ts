@@ -77,6 +77,10 @@ export function weftDocumentLoader(opts: LoaderOptions): DocumentLoader {
   async function load(url: string, options?: DocumentLoaderOptions, hops = 0, visited = new Set<string>()): Promise<RemoteDocument> {
     options?.signal?.throwIfAborted();
     const current = new URL(url).href;
+    // One bound for redirects and HTML alternate links alike: two pages naming each other
+    // as their alternate would otherwise be fetched until the overall timeout.
+    if (hops > MAX_REDIRECTS) throw new FetchError(current, `Too many redirections (${hops})`);
+    if (visited.has(current)) throw new FetchError(current, `Redirect loop detected: ${current}`);
     const preloaded = (preloadedContexts as Record<string, unknown>)[current];
     if (preloaded) return { contextUrl: null, documentUrl: current, document: preloaded };
     // The name check before the request; the dispatcher checks the connected address again.
@@ -90,10 +94,7 @@ export function weftDocumentLoader(opts: LoaderOptions): DocumentLoader {
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
       void response.body?.cancel().catch(() => {});
-      const next = new URL(location, current).href;
-      if (hops >= MAX_REDIRECTS) throw new FetchError(current, `Too many redirections (${hops + 1})`);
-      if (visited.has(next)) throw new FetchError(current, `Redirect loop detected: ${next}`);
-      return load(next, options, hops + 1, visited);
+      return load(new URL(location, current).href, options, hops + 1, visited);
     }
     const type = response.headers.get("content-type");
     if (response.ok && !isActivityPubContentType(type) && !isHtml(type)) {

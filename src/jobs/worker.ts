@@ -168,6 +168,9 @@ export class Worker {
       try {
         const due = await nextDueAt(this.#db, queues);
         if (due !== null) ms = Math.max(0, Math.min(ms, due - Date.now() + 5));
+        // Something is overdue that the claim did not take: a lease ran out. Sweep on the
+        // next turn rather than turning without sleeping until the sweep's own interval.
+        if (due !== null && due <= Date.now()) this.#nextRelease = 0;
       } catch {
         /* the next loop reports database trouble */
       }

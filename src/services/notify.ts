@@ -2,7 +2,7 @@
 // count is right the moment a page reloads. Nobody is notified of their own actions, nor
 // by someone they block or mute.
 import { sql } from "kysely";
-import { newId } from "../domain/ids.ts";
+import { idAtTime, newId } from "../domain/ids.ts";
 import { FILTERABLE_TYPES, holdReason } from "../domain/notification-filter.ts";
 import { isFollowing } from "../db/views/relations.ts";
 import { nowIso, type Tx } from "./deps.ts";
@@ -71,7 +71,6 @@ export async function notify(
 
 /** Filterable notifications (mentions) the recipient got in the last hour from accounts on `domain` it does not follow. */
 async function unsolicitedFromServer(tx: Tx, recipientId: string, domain: string): Promise<number> {
-  const since = new Date(Date.now() - 3_600_000).toISOString();
   const r = await tx
     .selectFrom("notifications as n")
     .innerJoin("accounts as a", "a.id", "n.from_account_id")
@@ -79,7 +78,8 @@ async function unsolicitedFromServer(tx: Tx, recipientId: string, domain: string
     .where("n.account_id", "=", recipientId)
     .where("a.domain", "=", domain)
     .where("n.type", "in", [...FILTERABLE_TYPES])
-    .where("n.created_at", ">", since)
+    // Ids are time-ordered: this reads the last hour through notifications_account (account_id, id).
+    .where("n.id", ">=", idAtTime(Date.now() - 3_600_000))
     .where((eb) =>
       eb.not(eb.exists(eb.selectFrom("follows as f").select("f.id").where("f.follower_id", "=", recipientId).whereRef("f.followee_id", "=", "a.id").where("f.state", "=", "accepted"))),
     )

@@ -203,6 +203,22 @@ test("D33: an HTML profile page is followed only through its ActivityPub alterna
   }
 });
 
+test("D33: two HTML pages naming each other as their alternate -> refused after one round, not fetched until the timeout", async () => {
+  const page = (other: string) => () =>
+    new Response(`<!doctype html><html><head><link rel="alternate" type="application/activity+json" href="${evil.origin}${other}"></head></html>`, { headers: { "content-type": "text/html" } });
+  special.set("evil.weft.test/@ping", page("/@pong"));
+  special.set("evil.weft.test/@pong", page("/@ping"));
+  const before = seen.filter((s) => s.includes("/@p")).length;
+  try {
+    const r = await weft.services.reach.lookup(alice.id, `${evil.origin}/@ping`);
+    assert.equal(r.ok, false);
+    assert.ok(seen.filter((s) => s.includes("/@p")).length - before <= 4, "each page fetched at most twice");
+  } finally {
+    special.delete("evil.weft.test/@ping");
+    special.delete("evil.weft.test/@pong");
+  }
+});
+
 test("F43: a fetched document over 1 MB, streamed without a Content-Length -> not taken", async () => {
   const asked = `${evil.origin}/notes/huge-${++n}`;
   special.set(`evil.weft.test${new URL(asked).pathname}`, () => {
