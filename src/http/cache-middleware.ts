@@ -136,7 +136,9 @@ async function renderAndStore(db: Db, cache: ResponseCache, url: URL, key: strin
   headers["content-length"] = String(body.byteLength);
   const stored: StoredResponse = { status: 200, headers, body };
   const ttl = type.startsWith("text/html") ? PAGE_TTL_MS : DOCUMENT_TTL_MS;
-  cache.set(key, stored, tags, ttl, generation);
+  const kept = cache.set(key, stored, tags, ttl, generation);
   c.res = new Response(body, { status: 200, headers });
-  return stored;
+  // A render that overlapped an invalidation is not handed to the requests waiting for it
+  // either: they arrived after the change and render afresh.
+  return kept ? stored : null;
 }

@@ -11,6 +11,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { VideoType } from "./sniff.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 export interface VideoInfo {
   width: number | null;
@@ -39,6 +40,8 @@ function run(file: string, args: string[], maxBuffer = 1024 * 1024): Promise<Buf
     execFile(file, args, { encoding: "buffer", timeout: TIMEOUT_MS, maxBuffer, killSignal: "SIGKILL" }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
 }
+
+const MAX_FRAME_PIXELS = DEFAULT_LIMITS.maxImageLongSide * DEFAULT_LIMITS.maxImageShortSide;
 
 export class VideoTools {
   readonly ffmpeg: string;
@@ -82,7 +85,11 @@ export class VideoTools {
       const demuxer = ["-f", DEMUXERS[type], "-protocol_whitelist", "file"];
       const info = await this.#probe(input, demuxer);
       if (!info) return null;
-      const poster = await run(this.ffmpeg, ["-v", "error", "-nostdin", ...demuxer, "-i", input, "-frames:v", "1", "-an", "-vf", POSTER_SCALE, "-f", "image2pipe", "-c:v", "png", "pipe:1"], MAX_POSTER_BYTES)
+      // Decoding a frame costs its pixels in memory: a tiny file with one 16k x 16k keyframe
+      // would make ffmpeg allocate a gigabyte. Frames beyond the images' bound (SECURITY-CASES
+      // 53) get no poster, and ffmpeg itself is held to that many pixels.
+      if (!info.width || !info.height || info.width * info.height > MAX_FRAME_PIXELS) return { info, poster: null };
+      const poster = await run(this.ffmpeg, ["-v", "error", "-nostdin", ...demuxer, "-max_pixels", String(MAX_FRAME_PIXELS), "-i", input, "-frames:v", "1", "-an", "-vf", POSTER_SCALE, "-f", "image2pipe", "-c:v", "png", "pipe:1"], MAX_POSTER_BYTES)
         .then((b) => (b.length ? new Uint8Array(b) : null))
         .catch(() => null);
       return { info, poster };

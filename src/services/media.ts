@@ -302,7 +302,7 @@ export class MediaService {
 
   /**
    * An Update of a remote post: attachments kept by URL (same ids for clients, alt text,
-   * blurhash and focal point refreshed), new ones added, dropped ones removed.
+   * blurhash and focal point refreshed), new ones added, dropped ones detached.
    */
   async updateRemote(tx: Tx, accountId: string, postId: string, items: RemoteMediaInput[]): Promise<void> {
     const db = withMedia(tx);
@@ -323,7 +323,8 @@ export class MediaService {
         .where("id", "=", id)
         .execute();
     }
-    if (byUrl.size) await db.deleteFrom("media_attachments").where("id", "in", [...byUrl.values()]).execute();
+    // Detached, not deleted: the hourly purge removes them with their cached proxy copies.
+    if (byUrl.size) await db.updateTable("media_attachments").set({ post_id: null }).where("id", "in", [...byUrl.values()]).execute();
   }
 
   /**

@@ -15,12 +15,12 @@ if (!videoTools && process.env.CI) {
 /** The `skip` option for tests that need ffmpeg: false, or why they cannot run here. */
 export const videoSkip: false | string = videoTools ? false : "ffmpeg/ffprobe not found: install Debian's ffmpeg to run the video tests";
 
-/** A 1.5 s, 160x120, 10 fps test pattern. */
-export function makeVideo(ext: "mp4" | "webm"): Promise<Uint8Array> {
+/** A 1.5 s, 160x120, 10 fps test pattern (or `source`, an ffmpeg lavfi source, for `seconds`). */
+export function makeVideo(ext: "mp4" | "webm", source = "testsrc=size=160x120:rate=10", seconds = 1.5): Promise<Uint8Array> {
   const file = path.join(os.tmpdir(), `weft-test-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.${ext}`);
   const codec = ext === "mp4" ? ["-c:v", "mpeg4", "-pix_fmt", "yuv420p"] : ["-c:v", "libvpx"];
   return new Promise((resolve, reject) => {
-    execFile("ffmpeg", ["-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1.5", ...codec, "-y", file], (err) => {
+    execFile("ffmpeg", ["-v", "error", "-nostdin", "-f", "lavfi", "-i", source, "-t", String(seconds), ...codec, "-y", file], (err) => {
       if (err) return reject(err);
       const bytes = new Uint8Array(fs.readFileSync(file));
       fs.rmSync(file, { force: true });

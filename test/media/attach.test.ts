@@ -149,6 +149,22 @@ test("remote attachments keep only their URL and are shown through the signed pr
   assert.equal((await weft.services.media.delete(bob, list[0].id)).ok, false);
 });
 
+test("a remote Update that drops an attachment detaches it, so the hourly purge can remove its cached copy", async () => {
+  const p = await post(bob, "stands in for a remote post");
+  const cat = { url: "https://remote.example/files/kept.png", mediaType: "image/png", description: "Kept" };
+  const gone = { url: "https://remote.example/files/dropped.png", mediaType: "image/png", description: "Dropped" };
+  await weft.db.kysely.transaction().execute((tx) => weft.services.media.addRemote(tx, bob, p, [cat, gone]));
+  const [kept, dropped] = (await attachmentsForPosts(weft.db.kysely, [p])).get(p)!;
+  await weft.db.kysely.transaction().execute((tx) => weft.services.media.updateRemote(tx, bob, p, [{ ...cat, description: "Kept, edited" }]));
+  const after = (await attachmentsForPosts(weft.db.kysely, [p])).get(p)!;
+  assert.deepEqual(after.map((m) => [m.id, m.description]), [[kept.id, "Kept, edited"]]);
+  const row = await withMedia(weft.db.kysely).selectFrom("media_attachments").select("post_id").where("id", "=", dropped.id).executeTakeFirst();
+  assert.ok(row && row.post_id === null, "detached, not deleted: the purge finds it");
+  await withMedia(weft.db.kysely).updateTable("media_attachments").set({ created_at: new Date(Date.now() - 2 * 24 * 3600_000).toISOString() }).where("id", "=", dropped.id).execute();
+  await weft.services.media.purgeDetached();
+  assert.equal(await withMedia(weft.db.kysely).selectFrom("media_attachments").select("id").where("id", "=", dropped.id).executeTakeFirst(), undefined);
+});
+
 test("editing alt text of posted media records an update of the post, for federation", async () => {
   const id = await upload(alice);
   const p = await post(alice);

@@ -82,6 +82,13 @@ test("a WebM (no size in a box Weft reads itself) gets its size from ffprobe and
   assert.ok(m.thumbKey && m.blurhash);
 });
 
+test("a video whose frames are larger than the image bound gets its size and duration but no poster (no frame decoded)", { skip }, async () => {
+  // 7700 x 4400 is over 7680 x 4320 in pixels: decoding it is refused as an image's would be.
+  const m = unwrap(await weft.services.media.upload(alice, await makeVideo("mp4", "color=c=gray:size=7700x4400:rate=1", 1)));
+  assert.deepEqual([m.kind, m.width, m.height, m.duration], ["video", 7700, 4400, 1]);
+  assert.deepEqual([m.thumbKey, m.blurhash], [null, null]);
+});
+
 test("a file that only looks like an MP4 is kept as before: no poster, no duration, nothing left in the temp dir", { skip }, async () => {
   const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("weft-video-")).length;
   const m = unwrap(await weft.services.media.upload(alice, tinyMp4()));

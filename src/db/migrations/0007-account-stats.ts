@@ -49,9 +49,9 @@ const SQLITE_TRIGGERS = [
 /** One statement-level function per table and operation: PostgreSQL names transition tables per trigger. */
 const PG_FUNCTIONS: Record<string, string> = {
   account_stats_new_accounts: `INSERT INTO account_stats (account_id) SELECT id FROM new_rows ON CONFLICT DO NOTHING;`,
-  account_stats_follows_added: followDelta("new_rows", "+"),
-  account_stats_follows_removed: followDelta("old_rows", "-"),
-  account_stats_follows_changed: followDelta("old_rows", "-") + followDelta("new_rows", "+"),
+  account_stats_follows_added: lockFollowRows("new_rows") + followDelta("new_rows", "+"),
+  account_stats_follows_removed: lockFollowRows("old_rows") + followDelta("old_rows", "-"),
+  account_stats_follows_changed: lockFollowRows("old_rows") + lockFollowRows("new_rows") + followDelta("old_rows", "-") + followDelta("new_rows", "+"),
   account_stats_posts_added: `
     UPDATE account_stats s SET posts_count = s.posts_count + d.n, last_post_id = GREATEST(s.last_post_id, d.last)
     FROM (SELECT account_id AS id, count(*) AS n, max(id) AS last FROM new_rows GROUP BY account_id) d WHERE s.account_id = d.id;`,
@@ -60,6 +60,14 @@ const PG_FUNCTIONS: Record<string, string> = {
       last_post_id = CASE WHEN s.last_post_id IN (SELECT id FROM old_rows) THEN (SELECT max(p.id) FROM posts p WHERE p.account_id = s.account_id) ELSE s.last_post_id END
     FROM (SELECT account_id AS id, count(*) AS n FROM old_rows GROUP BY account_id) d WHERE s.account_id = d.id;`,
 };
+
+// Two follows committing at once the other way round (A follows B, B follows A) would lock
+// the same two counter rows in opposite orders and deadlock: take them in id order first.
+function lockFollowRows(rows: string): string {
+  return `
+    PERFORM 1 FROM account_stats WHERE account_id IN (SELECT followee_id FROM ${rows} UNION SELECT follower_id FROM ${rows})
+      ORDER BY account_id FOR UPDATE;`;
+}
 
 function followDelta(rows: string, sign: "+" | "-"): string {
   return `
@@ -88,7 +96,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Ids are time-ordered: the newest post's id gives Mastodon's last_status_at.
     .addColumn("last_post_id", "text")
     .execute();
-  await BACKFILL.execute(db);
+  // Triggers first, then the backfill, in the migration's one transaction: on PostgreSQL
+  // CREATE TRIGGER locks the table against writers until commit, so a follow or post written
+  // by a process still running the old code is either in the backfill's snapshot or waits
+  // and is then counted by the trigger; never lost between the two.
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     for (const [name, body] of Object.entries(PG_FUNCTIONS)) {
       await sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} RETURN NULL; END $$`).execute(db);
@@ -99,4 +110,5 @@ export async function up(db: Kysely<any>): Promise<void> {
   } else {
     for (const t of SQLITE_TRIGGERS) await t.execute(db);
   }
+  await BACKFILL.execute(db);
 }
