@@ -112,6 +112,12 @@ export function selfActivityActor(body: ArrayBuffer): string | null {
  * refused with 401 (the proof cannot be dropped without breaking the Digest), as a bad
  * signature is (SECURITY-CASES 17). Fedify also takes a proof written in expanded JSON-LD
  * (`sec:proof` -> `@graph`, `sec:expiration` as `{"@value"}`), so both spellings are read.
+ *
+ * What this does not do: Fedify hashes the proof options without `expires` (its proof
+ * config is context, type, cryptosuite, verificationMethod, proofPurpose, created), so a
+ * proof whose signer covered `expires`, as the FEP asks, fails in Fedify whatever this
+ * says, and a proof made without an expiry (Fedify's own, Mastodon's) is valid for ever
+ * here as there: replaying one re-delivers the same activity id, which the inbox ignores.
  */
 export function refuseExpiredProof(body: ArrayBuffer, now = Date.now()): Response | null {
   let doc: Record<string, unknown>;
