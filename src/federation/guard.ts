@@ -92,16 +92,22 @@ export function refuseWeakSignature(headers: Headers): Response | null {
  * hold, so it gets 202 before Fedify fetches its key (SECURITY-CASES 48,
  * `skip_unknown_actor_activity!`).
  */
-export function selfActivityActor(body: ArrayBuffer): string | null {
-  try {
-    const a = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
-    const idOf = (v: unknown) => (typeof v === "string" ? v : v && typeof v === "object" ? (v as { id?: unknown }).id : undefined);
-    const actor = idOf(a.actor);
-    if ((a.type === "Delete" || a.type === "Update") && typeof actor === "string" && idOf(a.object) === actor) return actor;
-  } catch {
-    // Not JSON: Fedify answers it.
-  }
+export function selfActivityActor(doc: Record<string, unknown> | null): string | null {
+  if (!doc) return null;
+  const idOf = (v: unknown) => (typeof v === "string" ? v : v && typeof v === "object" ? (v as { id?: unknown }).id : undefined);
+  const actor = idOf(doc.actor);
+  if ((doc.type === "Delete" || doc.type === "Update") && typeof actor === "string" && idOf(doc.object) === actor) return actor;
   return null;
+}
+
+/** The inbox body as a JSON object, parsed once for the checks above Fedify; null when it is not one (Fedify answers it). */
+export function parseInboxBody(body: ArrayBuffer): Record<string, unknown> | null {
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(body)) as unknown;
+    return doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -119,14 +125,8 @@ export function selfActivityActor(body: ArrayBuffer): string | null {
  * says, and a proof made without an expiry (Fedify's own, Mastodon's) is valid for ever
  * here as there: replaying one re-delivers the same activity id, which the inbox ignores.
  */
-export function refuseExpiredProof(body: ArrayBuffer, now = Date.now()): Response | null {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
-  } catch {
-    return null; // not JSON: Fedify answers it
-  }
-  if (!doc || typeof doc !== "object") return null;
+export function refuseExpiredProof(doc: Record<string, unknown> | null, now = Date.now()): Response | null {
+  if (!doc) return null;
   for (const proof of proofsOf(doc)) {
     const expires = firstValue(proof.expires ?? proof[`${SEC}expiration`] ?? proof["sec:expiration"]);
     if (expires === undefined) continue;

@@ -12,7 +12,7 @@ import { postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
-import { refuseExpiredProof, refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
+import { parseInboxBody, refuseExpiredProof, refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -54,9 +54,12 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     const target = new URL(path + url.search, ctx.config.origin);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
     if (body && req.method === "POST") {
-      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers) ?? refuseExpiredProof(body);
+      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers);
       if (refused) return refused;
-      const self = selfActivityActor(body);
+      const doc = parseInboxBody(body);
+      const expired = refuseExpiredProof(doc);
+      if (expired) return expired;
+      const self = selfActivityActor(doc);
       if (self && !(await ctx.db.kysely.selectFrom("accounts").select("id").where("uri", "=", self).executeTakeFirst())) {
         return new Response(null, { status: 202 });
       }
