@@ -41,9 +41,10 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's introspection scans the tables of every schema; another schema dropped at that
-  // moment (a finished test's cleanup) fails it with 3F000 "schema ... does not exist".
-  // Nothing was applied yet (PostgreSQL migrations are transactional): try again.
-  for (let attempt = 1; error && attempt < 5 && (error as { code?: string }).code === "3F000"; attempt++) {
+  // moment (a finished test's cleanup, another site's removal) fails it with 3F000 "schema
+  // ... does not exist" or 42P01 "relation ... does not exist". Nothing was applied
+  // (PostgreSQL migrations are transactional): try again.
+  for (let attempt = 1; error && attempt < 5 && vanishedDuringIntrospection(error); attempt++) {
     await new Promise((r) => setTimeout(r, 50 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
   }
@@ -52,4 +53,9 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
     throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+function vanishedDuringIntrospection(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "3F000" || code === "42P01";
 }
