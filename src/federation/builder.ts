@@ -1,6 +1,6 @@
 // Builds one server's Fedify Federation: dispatchers, inbox listeners, Weft's own KvStore
 // and durable queue. Built per Weft (no module-level federation), so tests run several.
-import { createFederationBuilder, createExponentialBackoffPolicy, type Federation } from "@fedify/fedify";
+import { createFederationBuilder, createExponentialBackoffPolicy, type Federation, type FederationQueueOptions } from "@fedify/fedify";
 import { Accept, Announce, Block, Create, Delete, EmojiReact, Flag, Follow, Like, Move, Reject, Undo, Update } from "@fedify/vocab";
 import type { WeftContext } from "../app.ts";
 import type { FedData } from "./context.ts";
@@ -20,7 +20,7 @@ import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
 import { installLoaders } from "./key-owners.ts";
 import { WeftKvStore } from "./kv.ts";
-import { WeftMessageQueue } from "./queue.ts";
+import { FEDIFY_INBOX_QUEUE, INBOX_CONCURRENCY, WeftMessageQueue } from "./queue.ts";
 import { Temporal } from "./temporal.ts";
 import { INSTANCE_ACTOR, PATHS } from "./uris.ts";
 
@@ -57,7 +57,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     });
   const federation = await builder.build({
     kv,
-    queue: new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress: weft.config.allowPrivateAddress }),
+    queue: federationQueues(weft),
     // Started by mountFederation before the worker starts, so the worker knows the queue.
     manuallyStartQueue: true,
     // One canonical origin from configuration, never the request's Host (FEDERATION-NOTES).
@@ -79,4 +79,12 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
   // the guarded dispatcher (40), a key must be listed by the actor it claims as owner (8).
   installLoaders(federation, { kv, timeoutMs: weft.config.fetchTimeoutMs, allowPrivateAddress: weft.config.allowPrivateAddress, dispatcher: weft.outbound.dispatcher, userAgent });
   return federation;
+}
+
+/** Inbox activities on a queue of their own with a narrower width; outbox and fan-out share one. */
+function federationQueues(weft: WeftContext): FederationQueueOptions {
+  const allowPrivateAddress = weft.config.allowPrivateAddress;
+  const deliveries = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress });
+  const inbox = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, name: FEDIFY_INBOX_QUEUE, concurrency: INBOX_CONCURRENCY });
+  return { inbox, outbox: deliveries, fanout: deliveries };
 }

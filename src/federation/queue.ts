@@ -8,7 +8,25 @@ import type { Db } from "../db/kysely.ts";
 import { enqueue } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
 
+/** Deliveries and fan-outs (Fedify's outbox and fanout queues). */
 export const FEDIFY_QUEUE = "fedify";
+/**
+ * Accepted inbox activities, apart from deliveries. In one queue, claims go by due time,
+ * so a reply that arrived during a big fan-out waited behind its thousands of deliveries;
+ * now inbox jobs are claimed first, up to INBOX_CONCURRENCY at once. Their work is mostly
+ * CPU (JSON-LD, keys) and gains nothing from more width; deliveries mostly wait on remote
+ * servers and keep the worker's full width.
+ */
+export const FEDIFY_INBOX_QUEUE = "fedify-inbox";
+export const INBOX_CONCURRENCY = 32;
+
+interface QueueOptions {
+  allowPrivateAddress?: boolean;
+  /** The jobs-table queue (default FEDIFY_QUEUE). */
+  name?: string;
+  /** At most this many of its jobs at once in this process (default: the worker's width). */
+  concurrency?: number;
+}
 
 export class WeftMessageQueue implements MessageQueue {
   readonly nativeRetrial = false;
@@ -16,11 +34,15 @@ export class WeftMessageQueue implements MessageQueue {
   readonly #signal: JobSignal;
   readonly #worker: Worker;
   readonly #allowPrivateAddress: boolean;
-  constructor(db: Db, signal: JobSignal, worker: Worker, options: { allowPrivateAddress?: boolean } = {}) {
+  readonly #name: string;
+  readonly #concurrency: number | undefined;
+  constructor(db: Db, signal: JobSignal, worker: Worker, options: QueueOptions = {}) {
     this.#db = db;
     this.#signal = signal;
     this.#worker = worker;
     this.#allowPrivateAddress = options.allowPrivateAddress ?? false;
+    this.#name = options.name ?? FEDIFY_QUEUE;
+    this.#concurrency = options.concurrency;
   }
 
   /**
@@ -48,7 +70,7 @@ export class WeftMessageQueue implements MessageQueue {
     // (attempt > 0) are always queued.
     const m = message as { type?: string; attempt?: number; activityId?: string; inbox?: string } | null;
     const dedupeKey = m?.type === "outbox" && m.attempt === 0 && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
-    await enqueue(this.#db.kysely, FEDIFY_QUEUE, message, { delayMs, orderingKey: options?.orderingKey, dedupeKey });
+    await enqueue(this.#db.kysely, this.#name, message, { delayMs, orderingKey: options?.orderingKey, dedupeKey });
     this.#signal.notify();
   }
 
@@ -58,10 +80,12 @@ export class WeftMessageQueue implements MessageQueue {
 
   /** Registers the handler with the worker (before it starts) and waits for the abort. */
   listen(handler: (message: any) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
-    this.#worker.handle(FEDIFY_QUEUE, async (payload) => {
+    // Fedify's handler runs any kind of task from any of its queues: inbox activities that
+    // an older Weft queued under FEDIFY_QUEUE still run after an upgrade.
+    this.#worker.handle(this.#name, async (payload) => {
       if (await this.#refusedInbox(payload)) return;
       await handler(payload);
-    }, { maxAttempts: 1, backoffMs: () => 0 });
+    }, { maxAttempts: 1, backoffMs: () => 0 }, { concurrency: this.#concurrency });
     return new Promise((resolve) => {
       if (!options?.signal) return; // lives as long as the process
       if (options.signal.aborted) return resolve();

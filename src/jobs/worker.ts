@@ -18,6 +18,15 @@ export interface RetryPolicy {
 
 export class PermanentJobError extends Error {}
 
+export interface HandleOptions {
+  /**
+   * At most this many jobs of this queue at once, within the worker's own concurrency.
+   * Capped queues are claimed first, so their jobs are not stuck behind a big backlog of
+   * another queue's (a fan-out's deliveries) while they have room.
+   */
+  concurrency?: number;
+}
+
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 20,
   // 2^n seconds with jitter, capped at 6 hours: 20 attempts span more than a day.
@@ -64,7 +73,9 @@ export function forwardSignalToPostgres(db: Db, signal: JobSignal): () => void {
 
 export class Worker {
   readonly #db: Db;
-  readonly #handlers = new Map<string, { fn: JobHandler; retry: RetryPolicy }>();
+  readonly #handlers = new Map<string, { fn: JobHandler; retry: RetryPolicy; cap?: number }>();
+  /** Running jobs per capped queue. */
+  readonly #runningIn = new Map<string, number>();
   readonly #signal: JobSignal;
   readonly #opts: Required<Omit<WorkerOptions, "onError" | "around">> & Pick<WorkerOptions, "onError" | "around">;
   #running = false;
@@ -90,8 +101,10 @@ export class Worker {
     };
   }
 
-  handle(queue: string, fn: JobHandler, retry: RetryPolicy = DEFAULT_RETRY): void {
-    this.#handlers.set(queue, { fn, retry });
+  handle(queue: string, fn: JobHandler, retry: RetryPolicy = DEFAULT_RETRY, options: HandleOptions = {}): void {
+    const cap = options.concurrency;
+    if (cap !== undefined && !(Number.isInteger(cap) && cap > 0)) throw new Error(`concurrency of ${queue} must be a positive integer`);
+    this.#handlers.set(queue, { fn, retry, cap });
   }
 
   get queues(): string[] {
@@ -135,22 +148,50 @@ export class Worker {
       if (free > 0 && queues.length > 0) {
         try {
           await this.#releaseDue();
-          claimed = await claimJobs(this.#db, queues, free, this.#opts.leaseMs);
+          claimed = await this.#claim(queues, free);
         } catch (err) {
           if (!this.#running) break;
           this.#opts.onError?.(err, { id: "", queue: "", payload: null, attempts: 0, createdAt: 0 });
         }
       }
       for (const job of claimed) {
+        const capped = this.#handlers.get(job.queue)?.cap !== undefined;
+        if (capped) this.#runningIn.set(job.queue, (this.#runningIn.get(job.queue) ?? 0) + 1);
         const p = this.#runJob(job).finally(() => {
           this.#inFlight.delete(p);
+          if (capped) this.#runningIn.set(job.queue, this.#runningIn.get(job.queue)! - 1);
           this.#onSignal();
         });
         this.#inFlight.add(p);
       }
       if (claimed.length > 0 && claimed.length === free) continue;
-      await this.#sleep(queues);
+      await this.#sleep(this.#queuesWithRoom(queues));
     }
+  }
+
+  #roomIn(queue: string): number {
+    const cap = this.#handlers.get(queue)?.cap;
+    return cap === undefined ? Infinity : cap - (this.#runningIn.get(queue) ?? 0);
+  }
+
+  /** Queues a claim could take from now; a capped queue that is full waits for a job to end. */
+  #queuesWithRoom(queues: string[]): string[] {
+    return queues.filter((q) => this.#roomIn(q) > 0);
+  }
+
+  /** Capped queues first, each within its room, then the others with what is left. */
+  async #claim(queues: string[], free: number): Promise<ClaimedJob[]> {
+    const claimed: ClaimedJob[] = [];
+    for (const q of queues) {
+      const room = this.#roomIn(q);
+      if (room === Infinity || room <= 0 || claimed.length >= free) continue;
+      claimed.push(...(await claimJobs(this.#db, [q], Math.min(room, free - claimed.length), this.#opts.leaseMs)));
+    }
+    const uncapped = queues.filter((q) => this.#roomIn(q) === Infinity);
+    if (uncapped.length > 0 && claimed.length < free) {
+      claimed.push(...(await claimJobs(this.#db, uncapped, free - claimed.length, this.#opts.leaseMs)));
+    }
+    return claimed;
   }
 
   // A claim reads only jobs nobody holds, so jobs whose lease ran out are put back first;
@@ -164,7 +205,7 @@ export class Worker {
 
   async #sleep(queues: string[]): Promise<void> {
     let ms = this.#opts.maxSleepMs;
-    if (this.#inFlight.size < this.#opts.concurrency) {
+    if (this.#inFlight.size < this.#opts.concurrency && queues.length > 0) {
       try {
         const due = await nextDueAt(this.#db, queues);
         if (due !== null) ms = Math.max(0, Math.min(ms, due - Date.now() + 5));

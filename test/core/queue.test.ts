@@ -77,3 +77,39 @@ test("a failing job is retried with backoff and then succeeds", async (t) => {
   assert.equal(calls, 3);
   assert.equal(await countJobs(db), 0);
 });
+
+test(`a capped queue never runs more than its cap at once, and is not stuck behind another queue's backlog (${dialect})`, async (t) => {
+  const { db } = await withDb(t);
+  // A big backlog of the uncapped queue, queued first (claims go by run_at, then id).
+  for (let i = 0; i < 60; i++) await enqueue(db.kysely, "bulk", { i });
+  for (let i = 0; i < 20; i++) await enqueue(db.kysely, "capped", { i });
+  const signal = new JobSignal();
+  const worker = new Worker(db, signal, { concurrency: 8 });
+  let running = 0;
+  let peak = 0;
+  let bulkDoneBeforeFirstCapped = -1;
+  let bulkDone = 0;
+  const done: string[] = [];
+  worker.handle("capped", async () => {
+    if (bulkDoneBeforeFirstCapped < 0) bulkDoneBeforeFirstCapped = bulkDone;
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 5));
+    running--;
+    done.push("capped");
+  }, undefined, { concurrency: 3 });
+  worker.handle("bulk", async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    bulkDone++;
+    done.push("bulk");
+  });
+  await worker.start();
+  await worker.drain(20_000);
+  await worker.stop();
+  assert.equal(done.filter((d) => d === "capped").length, 20, "every capped job ran");
+  assert.equal(done.filter((d) => d === "bulk").length, 60, "every other job ran");
+  assert.equal(peak, 3, "the cap was reached and never passed");
+  assert.equal(bulkDoneBeforeFirstCapped, 0, "the capped queue was served from the first claim, not after the backlog");
+  assert.equal(await countJobs(db), 0);
+  assert.throws(() => worker.handle("bad", async () => {}, undefined, { concurrency: 0 }), /positive integer/);
+});
