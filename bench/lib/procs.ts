@@ -90,7 +90,18 @@ export interface WeftChildOptions {
   env?: Record<string, string>;
 }
 
-/** `node bin/weft.js serve` with its own data dir, database, port and origin. */
+/**
+ * The Node flags of `npm start` (package.json), so the bench measures the process an
+ * operator runs: `exec node <flags> bin/weft.js serve`.
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const m = /\bnode((?:\s+--\S+)*)\s+bin\/weft\.js serve\b/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`bench: cannot read the node flags of "npm start": ${pkg.scripts.start}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+}
+
+/** `node <npm start's flags> bin/weft.js serve` with its own data dir, database, port and origin. */
 export async function startWeft(opts: WeftChildOptions): Promise<Child> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -105,7 +116,7 @@ export async function startWeft(opts: WeftChildOptions): Promise<Child> {
     WEFT_LOG_LEVEL: "warning",
     ...opts.env,
   };
-  return startChild([...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
+  return startChild([...startFlags(), ...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
 }
 
 /**
