@@ -77,7 +77,20 @@ const INSTANCE_KEY = JSON.stringify(["weft", "instance-actor-key"]);
  * The instance actor's RSA key, kept in `kv` (it belongs to no account): it signs Weft's
  * own GETs, which Threads, GoToSocial and Mastodon in secure mode require.
  */
-export async function instanceKeyPairs(db: Db): Promise<ActorKeyPair[]> {
+export function instanceKeyPairs(db: Db): Promise<ActorKeyPair[]> {
+  // Cached like the accounts' keys: every signed fetch made while handling the shared inbox
+  // asks for it, and importing the RSA key each time was about 5% of the inbox flood's CPU.
+  const hit = instanceKeyCache.get(db);
+  if (hit) return hit;
+  const loading = loadInstanceKeyPairs(db);
+  instanceKeyCache.set(db, loading);
+  loading.catch(() => instanceKeyCache.delete(db));
+  return loading;
+}
+
+const instanceKeyCache = new WeakMap<Db, Promise<ActorKeyPair[]>>();
+
+async function loadInstanceKeyPairs(db: Db): Promise<ActorKeyPair[]> {
   const k = db.kysely;
   let row = await k.selectFrom("kv").select("value").where("key", "=", INSTANCE_KEY).executeTakeFirst();
   if (!row) {
