@@ -32,3 +32,10 @@ export function cannotEnableSharing(
   if (account.isPrivate) return "Only public accounts can turn on fediverse sharing. Make your account public first.";
   return null;
 }
+
+/**
+ * Tries of each deletion or follow-removal request after sharing is turned off: with the
+ * queue's backoff (2^n s, at most 6 h) 20 tries span more than a day. A request that used
+ * them all without an acknowledgement shows as given up, no longer as retrying.
+ */
+export const OPTOUT_ATTEMPTS = 20;

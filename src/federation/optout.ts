@@ -8,6 +8,7 @@ import { Activity } from "@fedify/vocab";
 import type { Context } from "@fedify/fedify";
 import type { WeftContext } from "../app.ts";
 import type { Db } from "../db/kysely.ts";
+import { OPTOUT_ATTEMPTS } from "../domain/fediverse.ts";
 import { newId } from "../domain/ids.ts";
 import { findAccountById } from "../db/repositories/accounts.ts";
 import { enqueue } from "../jobs/queue.ts";
@@ -92,7 +93,7 @@ export async function startOptOut(ctx: FedCtx, accountId: string): Promise<void>
 export function registerOptOutWorker(weft: WeftContext, makeCtx: () => FedCtx, deliver: (ctx: FedCtx, accountId: string, recipients: ReturnType<typeof recipientsOf>, activity: Activity) => Promise<void>): void {
   weft.worker.handle(
     OPTOUT_QUEUE,
-    async (payload: { id: string }) => {
+    async (payload: { id: string }, job) => {
       const db = fedDb(weft.db);
       const row = await db.selectFrom("sharing_requests").selectAll().where("id", "=", payload.id).executeTakeFirst();
       if (!row || row.confirmed_at) return; // cleared by turning sharing on again, or done
@@ -101,14 +102,17 @@ export function registerOptOutWorker(weft: WeftContext, makeCtx: () => FedCtx, d
         const activity = await Activity.fromJsonLd(JSON.parse(row.activity_json), { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
         await deliver(ctx, row.account_id, recipientsOf(JSON.parse(row.recipients_json)), activity);
       } catch (err) {
-        await db.updateTable("sharing_requests").set({ attempts: Number(row.attempts) + 1, last_error: String(err).slice(0, 500) }).where("id", "=", row.id).execute();
+        // The job's own count decides when the queue gives up; a try cut short by a crash
+        // did not count here, so the row takes the larger of the two (the tally reads it).
+        const attempts = Math.max(Number(row.attempts) + 1, job.attempts);
+        await db.updateTable("sharing_requests").set({ attempts, last_error: String(err).slice(0, 500) }).where("id", "=", row.id).execute();
         throw err;
       }
       await db.updateTable("sharing_requests").set({ attempts: Number(row.attempts) + 1, confirmed_at: new Date().toISOString(), last_error: null }).where("id", "=", row.id).execute();
     },
     // Whole milliseconds: the jobs table's run_at is a bigint, and PostgreSQL refuses the
     // fractional delay DEFAULT_RETRY's jitter produces (the retry then waited for the lease).
-    { maxAttempts: DEFAULT_RETRY.maxAttempts, backoffMs: (n) => Math.round(DEFAULT_RETRY.backoffMs(n)) },
+    { maxAttempts: OPTOUT_ATTEMPTS, backoffMs: (n) => Math.round(DEFAULT_RETRY.backoffMs(n)) },
   );
 }
 

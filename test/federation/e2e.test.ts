@@ -171,8 +171,8 @@ test("turning sharing off deletes everywhere, removes follows, 404s; on again st
   assert.deepEqual(
     (await sharingTally(a.db.kysely, alice.id)).map((t) => ({ ...t })),
     [
-      { server: "b.weft.test", posts: 1, confirmed: 3, pending: 0 },
-      { server: "c.weft.test", posts: 1, confirmed: 2, pending: 0 },
+      { server: "b.weft.test", posts: 1, confirmed: 3, pending: 0, failed: 0 },
+      { server: "c.weft.test", posts: 1, confirmed: 2, pending: 0, failed: 0 },
     ],
   );
 

@@ -8,6 +8,7 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import { sharingTally } from "../../src/db/views/sharing-tally.ts";
 import { OPTOUT_QUEUE } from "../../src/federation/optout.ts";
+import { OPTOUT_ATTEMPTS } from "../../src/domain/fediverse.ts";
 import { getDocumentLoader, verifyObject } from "@fedify/fedify";
 import { Create } from "@fedify/vocab";
 
@@ -74,7 +75,7 @@ test("a replayed signed activity is processed once", async () => {
   assert.equal(notes.length, 1);
 });
 
-test("opt-out tally: a failing server shows pending until it recovers", async () => {
+test("opt-out tally: a failing server shows pending until it recovers; a request out of tries shows as never acknowledged", async () => {
   const federated = await weft().db.kysely.selectFrom("posts").select("id").where("account_id", "=", alice.id).where("federated_at", "is not", null).execute();
   assert.equal(federated.length, 2);
   rem.inboxStatus = 503;
@@ -85,15 +86,26 @@ test("opt-out tally: a failing server shows pending until it recovers", async ()
     const jobs = await weft().db.kysely.selectFrom("jobs").select(["attempts", "locked_until"]).where("queue", "=", OPTOUT_QUEUE).execute();
     return jobs.length === 3 && jobs.every((j) => Number(j.attempts) >= 1 && j.locked_until === null);
   });
-  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3 }]);
+  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 3, failed: 0 }]);
+
+  // One deletion request reaches its last try while the server still fails: it is given
+  // up, and shows so instead of "retrying" for ever.
+  const requests = await weft().db.kysely.selectFrom("sharing_requests").select(["id", "kind", "object_uri"]).where("account_id", "=", alice.id).execute();
+  const doomed = requests.find((r) => r.kind === "delete")!;
+  const jobs = await weft().db.kysely.selectFrom("jobs").select(["id", "payload"]).where("queue", "=", OPTOUT_QUEUE).execute();
+  const doomedJob = jobs.find((j) => JSON.parse(j.payload).id === doomed.id)!;
+  await weft().db.kysely.updateTable("jobs").set({ attempts: OPTOUT_ATTEMPTS - 1, run_at: 0 }).where("id", "=", doomedJob.id).execute();
+  await waitFor(async () => !(await weft().db.kysely.selectFrom("jobs").select("id").where("id", "=", doomedJob.id).executeTakeFirst()));
+  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 0, pending: 2, failed: 1 }]);
 
   // The server comes back; the retries (made due now instead of in a few seconds) go through.
   rem.inboxStatus = 202;
   await weft().db.kysely.updateTable("jobs").set({ run_at: 0 }).where("queue", "=", OPTOUT_QUEUE).execute();
   await cluster.drain();
-  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 3, pending: 0 }]);
+  assert.deepEqual(await sharingTally(weft().db.kysely, alice.id), [{ server: "rem.weft.test", posts: 2, confirmed: 2, pending: 0, failed: 1 }]);
   const deletes = rem.received.filter((r) => r.body?.type === "Delete").map((r) => r.body.object.id).sort();
-  assert.deepEqual(deletes, federated.map((p) => `https://a.weft.test/ap/posts/${p.id}`).sort());
+  assert.deepEqual(deletes, requests.filter((r) => r.kind === "delete" && r !== doomed).map((r) => r.object_uri));
+  assert.ok(federated.some((p) => deletes[0] === `https://a.weft.test/ap/posts/${p.id}`));
   const reject = rem.received.find((r) => r.body?.type === "Reject");
   assert.equal(reject?.body.object.id, `${rem.origin}/follows/1`);
   assert.equal(reject?.body.object.type, "Follow");

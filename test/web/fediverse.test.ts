@@ -4,6 +4,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { Client } from "./client.ts";
+import { tallySummary } from "../../src/web/routes/fediverse.ts";
+import type { ServerTally } from "../../src/db/views/sharing-tally.ts";
 
 let srv: TestServer;
 before(async () => {
@@ -79,4 +81,13 @@ test("going private turns sharing off; the about page is public", async () => {
   const anon = await new Client(srv.url).get("/settings/fediverse");
   assert.equal(anon.status, 303);
   assert.match(anon.location!, /^\/login\?return_to=%2Fsettings%2Ffediverse/);
+});
+
+test("the deletion tally's summary: confirmed, still retrying, never answered", () => {
+  const t = (server: string, o: Partial<ServerTally>): ServerTally => ({ server, posts: 2, confirmed: 0, pending: 0, failed: 0, ...o });
+  assert.equal(
+    tallySummary([t("a.example", { confirmed: 3 }), t("b.example", { confirmed: 1, pending: 2 }), t("c.example", { confirmed: 1, failed: 2 }), t("d.example", { pending: 1, failed: 2 })]),
+    "Asked 4 servers to delete 8 posts: 1 confirmed, 2 still retrying, 1 never answered.",
+  );
+  assert.equal(tallySummary([t("a.example", { posts: 1, confirmed: 2 })]), "Asked 1 server to delete 1 post: 1 confirmed, 0 still retrying.");
 });

@@ -9,7 +9,7 @@ import { cannotEnableSharing } from "../../domain/fediverse.ts";
 import { formData, type WebContext, type WebEnv } from "../env.ts";
 import { loginRedirect, statusFor } from "../http.ts";
 import { csrfInput, messageBox, page, type Html } from "../layout.ts";
-import { sharingTally } from "../../db/views/sharing-tally.ts";
+import { sharingTally, type ServerTally } from "../../db/views/sharing-tally.ts";
 
 const STEPS: { title: string; body: (ctx: WeftContext, a: Account) => Html }[] = [
   {
@@ -55,8 +55,8 @@ ${why ? html`<p class="error" role="alert">${why}</p>` : html`<p><a class="butto
   // how many confirmed. Nothing before the first opt-out.
   const tallyBox = tally.length
     ? html`<section aria-labelledby="h-tally"><h2 id="h-tally">Deletion requests</h2>
-<p>Asked ${tally.length} server${tally.length === 1 ? "" : "s"} to delete ${tally.reduce((n, t) => n + t.posts, 0)} posts: ${tally.filter((t) => t.pending === 0).length} confirmed, ${tally.filter((t) => t.pending > 0).length} still retrying.</p>
-<ul>${tally.map((t) => html`<li>${t.server}: ${t.posts} posts, ${t.confirmed} confirmed${t.pending ? `, ${t.pending} pending` : ""}</li>`)}</ul></section>`
+<p>${tallySummary(tally)}</p>
+<ul>${tally.map((t) => html`<li>${t.server}: ${t.posts} posts, ${t.confirmed} confirmed${t.pending ? `, ${t.pending} pending` : ""}${t.failed ? `, ${t.failed} never acknowledged` : ""}</li>`)}</ul></section>`
     : "";
   return c.html(
     page(c, { title: "Fediverse sharing", nav: "settings" }, html`<h1>Fediverse sharing</h1>${messageBox(o.error)}${body}${tallyBox}<p><a href="/about/fediverse">What Weft shares with other servers</a> · <a href="/settings">Back to settings</a></p>`),
@@ -127,4 +127,19 @@ ${messageBox(why)}
       ),
     ),
   );
+}
+
+/**
+ * "Asked 12 servers to delete 48 posts: 10 confirmed, 1 still retrying, 1 never answered."
+ * A server is confirmed when it acknowledged every request, retrying while any is still
+ * being tried, and never answered when the rest used all their tries.
+ */
+export function tallySummary(tally: ServerTally[]): string {
+  const confirmed = tally.filter((t) => t.pending === 0 && t.failed === 0).length;
+  const retrying = tally.filter((t) => t.pending > 0).length;
+  const gaveUp = tally.filter((t) => t.pending === 0 && t.failed > 0).length;
+  const posts = tally.reduce((n, t) => n + t.posts, 0);
+  const parts = [`${confirmed} confirmed`, `${retrying} still retrying`];
+  if (gaveUp) parts.push(`${gaveUp} never answered`);
+  return `Asked ${tally.length} server${tally.length === 1 ? "" : "s"} to delete ${posts} post${posts === 1 ? "" : "s"}: ${parts.join(", ")}.`;
 }
