@@ -155,20 +155,21 @@ export function readRss(pid: number): { rss: number; hwm: number } {
 
 /** Samples a child's RSS every `everyMs` until stopped; returns the peak seen (MiB). */
 export function sampleRss(pid: number, everyMs = 20): { stop(): number } {
-  let peak = readRss(pid).rss;
-  const timer = setInterval(() => {
+  let peak = NaN;
+  // A child spawned a moment ago may not show VmRSS yet (NaN), and one that exited has no
+  // /proc entry: both keep the peak seen so far.
+  const sample = () => {
     try {
-      peak = Math.max(peak, readRss(pid).rss);
-    } catch {
-      // The child exited: keep the last peak.
-    }
-  }, everyMs);
+      const { rss } = readRss(pid);
+      if (!Number.isNaN(rss)) peak = Number.isNaN(peak) ? rss : Math.max(peak, rss);
+    } catch {}
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
   return {
     stop() {
       clearInterval(timer);
-      try {
-        peak = Math.max(peak, readRss(pid).rss);
-      } catch {}
+      sample();
       return peak;
     },
   };

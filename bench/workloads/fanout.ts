@@ -21,7 +21,7 @@ import { createToken } from "../../src/api/mastodon/tokens.ts";
 import type { Db } from "../../src/db/kysely.ts";
 import { newId } from "../../src/domain/ids.ts";
 import { startFleet, type Fleet, type Receipt } from "../lib/fleet.ts";
-import { cpuSeconds, ROOT } from "../lib/procs.ts";
+import { cpuSeconds, ROOT, sampleRss } from "../lib/procs.ts";
 import { result } from "../lib/results.ts";
 import { tempDir, type BenchTarget } from "../lib/targets.ts";
 import type { WorkloadContext } from "./context.ts";
@@ -107,17 +107,20 @@ function until(a: Acks, share: number): number {
   return a.times.length >= need ? a.times[need - 1] : a.waitedMs;
 }
 
-async function bareFanout(dir: string, fleet: Fleet, live: Set<number>, body: string, capMs: number): Promise<{ acks: Acks; cpuSeconds: number }> {
+async function bareFanout(dir: string, fleet: Fleet, live: Set<number>, body: string, capMs: number): Promise<{ acks: Acks; cpuSeconds: number; peakRssMiB: number }> {
   const job = path.join(dir, `bare-fanout-${randomBytes(4).toString("hex")}.json`);
   writeFileSync(job, JSON.stringify({ inboxes: fleet.sharedInboxes, live: live.size, body, timeoutMs: capMs }));
   await fleet.reset();
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [path.join(ROOT, "bench", "lib", "bare-fanout.ts"), job], { timeout: capMs + 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
-  );
+  let rss: { stop(): number } | undefined;
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, [path.join(ROOT, "bench", "lib", "bare-fanout.ts"), job], { timeout: capMs + 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    if (child.pid) rss = sampleRss(child.pid);
+  });
+  const peakRssMiB = rss?.stop() ?? NaN;
   const r = JSON.parse(out.trim().split("\n").pop()!) as { started: number; answered: number; failed: number; cpuSeconds: number };
   if (r.answered !== live.size) throw new Error(`bare fan-out: ${r.answered} of ${live.size} live servers answered 202 (${r.failed} other answers)`);
   const id = JSON.parse(body).id as string;
-  return { acks: await waitAcks(fleet, live, r.started, (x) => x.activityId === id, capMs), cpuSeconds: r.cpuSeconds };
+  return { acks: await waitAcks(fleet, live, r.started, (x) => x.activityId === id, capMs), cpuSeconds: r.cpuSeconds, peakRssMiB };
 }
 
 export async function fanout(ctx: WorkloadContext, target: BenchTarget): Promise<void> {
@@ -146,11 +149,13 @@ export async function fanout(ctx: WorkloadContext, target: BenchTarget): Promise
         await fleet.reset();
         const live = new Set(all.filter((i) => !sc.dead.includes(i)));
         ctx.log(`fanout/${d}: ${sc.name}: one public post to ${s.servers * s.followersEach} followers on ${s.servers} servers (${live.size} live, answering after ${DELAY_MS} ms)`);
+        const rss = sampleRss(site.server.pid);
         const cpu0 = cpuSeconds(site.server.pid);
         const start = now();
         const p = await post(site, authorToken, `Fan-out bench post (${sc.name}) ${randomBytes(4).toString("hex")}`);
         let cpuAtEnd = cpu0;
         const acks = await waitAcks(fleet, live, start, (r) => r.activityId.includes(p.id), s.capMs, () => (cpuAtEnd = cpuSeconds(site.server.pid)));
+        const peakRss = rss.stop();
         const { receipts } = await fleet.receipts();
         const unsigned = receipts.filter((r) => !r.signed).length;
         if (unsigned) throw new Error(`fanout: ${unsigned} deliveries arrived without a signature`);
@@ -173,6 +178,7 @@ export async function fanout(ctx: WorkloadContext, target: BenchTarget): Promise
         // In ms so that rounding keeps two digits of a fraction of a second; /proc counts 10 ms ticks.
         ctx.add(result({ ...common, metric: `${tag}: Weft CPU time until 100% (${d})`, value: Math.max(10, 1000 * (cpuAtEnd - cpu0)), ceiling: Math.max(1, 1000 * bare.cpuSeconds) }));
         ctx.add(result({ ...common, metric: `${tag}: posting request (${d})`, value: p.ms, ceiling: quietPost.ms, ceilingIs: "same request by an account with no remote followers" }));
+        ctx.add(result({ ...common, metric: `${tag}: server peak RSS until 100% (${d})`, value: peakRss, unit: "MiB", ceiling: bare.peakRssMiB, ceilingIs: "the bare sender's process, same sends" }));
       }
       // Deliveries still hanging on the dead servers fail now, so Weft stops promptly.
       await fleet.setDead([]);

@@ -66,7 +66,7 @@ test("npm run bench -- --quick measures every workload beside its ceiling", { ti
         `inbox-flood / activities stored exactly once (${d})`,
         `inbox-flood / server peak RSS (${d})`,
         ...["all live", "20% dead"].flatMap((s) =>
-          ["50% acknowledged", "99% acknowledged", "100% acknowledged", "live servers acknowledged", "Weft CPU time until 100%", "posting request"].map((m) => `fanout / ${s}: ${m} (${d})`),
+          ["50% acknowledged", "99% acknowledged", "100% acknowledged", "live servers acknowledged", "Weft CPU time until 100%", "posting request", "server peak RSS until 100%"].map((m) => `fanout / ${s}: ${m} (${d})`),
         ),
       ]),
     ];
