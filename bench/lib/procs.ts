@@ -165,7 +165,8 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): number } {
     } catch {}
   };
   sample();
-  const timer = setInterval(sample, everyMs);
+  // Never what keeps the bench alive: a workload that throws before stop() still exits.
+  const timer = setInterval(sample, everyMs).unref();
   return {
     stop() {
       clearInterval(timer);

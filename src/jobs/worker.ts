@@ -134,7 +134,11 @@ export class Worker {
     this.#loop = this.#run();
   }
 
+  /** Counts wake-ups, so a sleep can tell that one came while it was reading the next due time. */
+  #signals = 0;
+
   #onSignal = (): void => {
+    this.#signals++;
     const w = this.#wake;
     this.#wake = null;
     w?.();
@@ -143,6 +147,7 @@ export class Worker {
   async #run(): Promise<void> {
     const queues = this.queues;
     while (this.#running) {
+      const signalsBefore = this.#signals;
       const free = this.#opts.concurrency - this.#inFlight.size;
       let claimed: ClaimedJob[] = [];
       if (free > 0 && queues.length > 0) {
@@ -165,7 +170,7 @@ export class Worker {
         this.#inFlight.add(p);
       }
       if (claimed.length > 0 && claimed.length === free) continue;
-      await this.#sleep(this.#queuesWithRoom(queues));
+      await this.#sleep(this.#queuesWithRoom(queues), signalsBefore);
     }
   }
 
@@ -179,18 +184,30 @@ export class Worker {
     return queues.filter((q) => this.#roomIn(q) > 0);
   }
 
-  /** Capped queues first, each within its room, then the others with what is left. */
+  /**
+   * Capped queues first, each within its room, then the others with what is left. A claim
+   * that fails after an earlier one took jobs returns those jobs (they are leased to this
+   * worker: dropping them would leave them waiting for the lease to run out).
+   */
   async #claim(queues: string[], free: number): Promise<ClaimedJob[]> {
     const claimed: ClaimedJob[] = [];
+    const take = async (from: string[], limit: number) => {
+      try {
+        claimed.push(...(await claimJobs(this.#db, from, limit, this.#opts.leaseMs)));
+      } catch (err) {
+        if (claimed.length === 0) throw err;
+        this.#opts.onError?.(err, { id: "", queue: from.join(","), payload: null, attempts: 0, createdAt: 0 });
+        return false;
+      }
+      return true;
+    };
     for (const q of queues) {
       const room = this.#roomIn(q);
       if (room === Infinity || room <= 0 || claimed.length >= free) continue;
-      claimed.push(...(await claimJobs(this.#db, [q], Math.min(room, free - claimed.length), this.#opts.leaseMs)));
+      if (!(await take([q], Math.min(room, free - claimed.length)))) return claimed;
     }
     const uncapped = queues.filter((q) => this.#roomIn(q) === Infinity);
-    if (uncapped.length > 0 && claimed.length < free) {
-      claimed.push(...(await claimJobs(this.#db, uncapped, free - claimed.length, this.#opts.leaseMs)));
-    }
+    if (uncapped.length > 0 && claimed.length < free) await take(uncapped, free - claimed.length);
     return claimed;
   }
 
@@ -203,7 +220,13 @@ export class Worker {
     await releaseExpiredLeases(this.#db);
   }
 
-  async #sleep(queues: string[]): Promise<void> {
+  /**
+   * Sleeps until a signal, the next due job or the safety net. `signalsBefore` is the count
+   * when this turn began: a job that ended or was queued while this turn claimed or read
+   * the next due time signalled with no sleeper to wake, and a capped queue that got room
+   * then (left out of `queues`) would otherwise wait for the safety-net timeout.
+   */
+  async #sleep(queues: string[], signalsBefore: number): Promise<void> {
     let ms = this.#opts.maxSleepMs;
     if (this.#inFlight.size < this.#opts.concurrency && queues.length > 0) {
       try {
@@ -216,7 +239,7 @@ export class Worker {
         /* the next loop reports database trouble */
       }
     }
-    if (ms === 0 || !this.#running) return;
+    if (ms === 0 || !this.#running || this.#signals !== signalsBefore) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.#wake = null;

@@ -83,11 +83,11 @@ test("going private turns sharing off; the about page is public", async () => {
   assert.match(anon.location!, /^\/login\?return_to=%2Fsettings%2Ffediverse/);
 });
 
-test("the deletion tally's summary: confirmed, still retrying, never answered", () => {
+test("the deletion tally's summary: confirmed, still retrying, never acknowledged", () => {
   const t = (server: string, o: Partial<ServerTally>): ServerTally => ({ server, posts: 2, confirmed: 0, pending: 0, failed: 0, ...o });
   assert.equal(
     tallySummary([t("a.example", { confirmed: 3 }), t("b.example", { confirmed: 1, pending: 2 }), t("c.example", { confirmed: 1, failed: 2 }), t("d.example", { pending: 1, failed: 2 })]),
-    "Asked 4 servers to delete 8 posts: 1 confirmed, 2 still retrying, 1 never answered.",
+    "Asked 4 servers to delete 8 posts: 1 confirmed, 2 still retrying, 1 never acknowledged.",
   );
   assert.equal(tallySummary([t("a.example", { posts: 1, confirmed: 2 })]), "Asked 1 server to delete 1 post: 1 confirmed, 0 still retrying.");
 });

@@ -130,16 +130,16 @@ ${messageBox(why)}
 }
 
 /**
- * "Asked 12 servers to delete 48 posts: 10 confirmed, 1 still retrying, 1 never answered."
+ * "Asked 12 servers to delete 48 posts: 10 confirmed, 1 still retrying, 1 never acknowledged."
  * A server is confirmed when it acknowledged every request, retrying while any is still
- * being tried, and never answered when the rest used all their tries.
+ * being tried, and never acknowledged when the rest used all their tries.
  */
 export function tallySummary(tally: ServerTally[]): string {
   const confirmed = tally.filter((t) => t.pending === 0 && t.failed === 0).length;
   const retrying = tally.filter((t) => t.pending > 0).length;
-  const gaveUp = tally.filter((t) => t.pending === 0 && t.failed > 0).length;
+  const unacknowledged = tally.filter((t) => t.pending === 0 && t.failed > 0).length;
   const posts = tally.reduce((n, t) => n + t.posts, 0);
   const parts = [`${confirmed} confirmed`, `${retrying} still retrying`];
-  if (gaveUp) parts.push(`${gaveUp} never answered`);
+  if (unacknowledged) parts.push(`${unacknowledged} never acknowledged`);
   return `Asked ${tally.length} server${tally.length === 1 ? "" : "s"} to delete ${posts} post${posts === 1 ? "" : "s"}: ${parts.join(", ")}.`;
 }
