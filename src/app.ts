@@ -148,6 +148,9 @@ export async function createWeft(config: Config, opts: CreateOptions = {}): Prom
         started = true;
         await worker.start();
         await housekeeping.schedule();
+        // Queued after the worker's first look at the queue: wake it, or this hour's run
+        // waits for its safety-net poll (5 s).
+        signal.notify();
       }
     },
     async close() {
