@@ -5,7 +5,7 @@
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
 import { UrlError, validatePublicUrl } from "@fedify/vocab-runtime";
 import type { Db } from "../db/kysely.ts";
-import { enqueue } from "../jobs/queue.ts";
+import { enqueueMany } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
 
 /** Deliveries and fan-outs (Fedify's outbox and fanout queues). */
@@ -26,6 +26,16 @@ interface QueueOptions {
   name?: string;
   /** At most this many of its jobs at once in this process (default: the worker's width). */
   concurrency?: number;
+}
+
+/**
+ * A fan-out job killed after queuing some deliveries is run again by another worker: the
+ * first attempt of each (activity, inbox) is queued once. Fedify's own retries (attempt > 0)
+ * are always queued.
+ */
+function dedupeKeyOf(message: unknown): string | undefined {
+  const m = message as { type?: string; attempt?: number; activityId?: string; inbox?: string } | null;
+  return m?.type === "outbox" && m.attempt === 0 && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
 }
 
 export class WeftMessageQueue implements MessageQueue {
@@ -63,19 +73,18 @@ export class WeftMessageQueue implements MessageQueue {
   }
 
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    // Whole milliseconds: run_at is a bigint on PostgreSQL.
-    const delayMs = options?.delay ? Math.max(0, Math.round(options.delay.total({ unit: "milliseconds" }))) : 0;
-    // A fan-out job killed after queuing some deliveries is run again by another worker:
-    // the first attempt of each (activity, inbox) is queued once. Fedify's own retries
-    // (attempt > 0) are always queued.
-    const m = message as { type?: string; attempt?: number; activityId?: string; inbox?: string } | null;
-    const dedupeKey = m?.type === "outbox" && m.attempt === 0 && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
-    await enqueue(this.#db.kysely, this.#name, message, { delayMs, orderingKey: options?.orderingKey, dedupeKey });
-    this.#signal.notify();
+    await this.enqueueMany([message], options);
   }
 
+  /** A fan-out's deliveries, queued in one transaction (jobs/queue.ts enqueueMany). */
   async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
-    for (const m of messages) await this.enqueue(m, options);
+    // Whole milliseconds: run_at is a bigint on PostgreSQL.
+    const delayMs = options?.delay ? Math.max(0, Math.round(options.delay.total({ unit: "milliseconds" }))) : 0;
+    await enqueueMany(this.#db.kysely, this.#name, messages.map((message) => ({
+      payload: message,
+      opts: { delayMs, orderingKey: options?.orderingKey, dedupeKey: dedupeKeyOf(message) },
+    })));
+    this.#signal.notify();
   }
 
   /** Registers the handler with the worker (before it starts) and waits for the abort. */

@@ -30,33 +30,74 @@ export async function enqueue(
   payload: unknown,
   opts: EnqueueOptions = {},
 ): Promise<string | null> {
+  const [id] = await enqueueMany(db, queue, [{ payload, opts }]);
+  return id;
+}
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const INSERT_CHUNK = 200;
+
+/**
+ * Queues many jobs in one transaction, a few statements for the lot: a fan-out queues a
+ * delivery per server, and one transaction (with its commit) per delivery was most of its
+ * queuing time. Returns each job's id, or null where its dedupe key was already taken
+ * (also by an earlier item of the same call).
+ */
+export async function enqueueMany(
+  db: Kysely<Database>,
+  queue: string,
+  items: readonly { payload: unknown; opts?: EnqueueOptions }[],
+): Promise<(string | null)[]> {
+  if (items.length === 0) return [];
+  const deduped = items.some((i) => i.opts?.dedupeKey !== undefined);
+  if ((deduped || items.length > INSERT_CHUNK) && !db.isTransaction) return db.transaction().execute((tx) => enqueueMany(tx, queue, items));
   const now = Date.now();
-  const id = newId(now);
-  if (opts.dedupeKey !== undefined && !db.isTransaction) return db.transaction().execute((tx) => enqueue(tx, queue, payload, opts));
-  if (opts.dedupeKey !== undefined) {
-    const key = JSON.stringify(["weft", "job-dedupe", queue, opts.dedupeKey]);
+  const ids = items.map(() => newId(now));
+  const kept = await claimDedupeKeys(db, queue, items.map((i) => i.opts?.dedupeKey), ids, now);
+  const rows = items.flatMap((item, i) => kept[i] ? [{
+    id: ids[i],
+    queue,
+    payload: JSON.stringify(item.payload),
+    run_at: now + Math.round(item.opts?.delayMs ?? 0),
+    attempts: 0,
+    locked_until: null,
+    created_at: now,
+    ordering_key: item.opts?.orderingKey ?? null,
+  }] : []);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto("jobs").values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  return ids.map((id, i) => (kept[i] ? id : null));
+}
+
+/**
+ * Claims each dedupe key in the `kv` table (a key is free once it expired); items with no
+ * key are always kept. Inside the caller's transaction, so a key is taken exactly when its
+ * job is queued.
+ */
+async function claimDedupeKeys(
+  db: Kysely<Database>,
+  queue: string,
+  keys: readonly (string | undefined)[],
+  ids: readonly string[],
+  now: number,
+): Promise<boolean[]> {
+  const kept = keys.map((k) => k === undefined);
+  const first = new Map<string, number>(); // a key named twice in one call is queued once
+  keys.forEach((k, i) => {
+    const key = k === undefined ? undefined : JSON.stringify(["weft", "job-dedupe", queue, k]);
+    if (key !== undefined && !first.has(key)) first.set(key, i);
+  });
+  const entries = [...first];
+  for (let c = 0; c < entries.length; c += INSERT_CHUNK) {
+    const chunk = entries.slice(c, c + INSERT_CHUNK);
     const claimed = await db
       .insertInto("kv")
-      .values({ key, value: JSON.stringify(id), expires_at: now + DEDUPE_TTL_MS })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(id), expires_at: now + DEDUPE_TTL_MS }).where("kv.expires_at", "<", now))
+      .values(chunk.map(([key, i]) => ({ key, value: JSON.stringify(ids[i]), expires_at: now + DEDUPE_TTL_MS })))
+      .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ value: eb.ref("excluded.value"), expires_at: eb.ref("excluded.expires_at") })).where("kv.expires_at", "<", now))
       .returning("key")
       .execute();
-    if (claimed.length === 0) return null;
+    for (const { key } of claimed) kept[first.get(key)!] = true;
   }
-  await db
-    .insertInto("jobs")
-    .values({
-      id,
-      queue,
-      payload: JSON.stringify(payload),
-      run_at: now + Math.round(opts.delayMs ?? 0),
-      attempts: 0,
-      locked_until: null,
-      created_at: now,
-      ordering_key: opts.orderingKey ?? null,
-    })
-    .execute();
-  return id;
+  return kept;
 }
 
 export interface ClaimedJob {
@@ -113,8 +154,9 @@ export async function releaseExpiredLeases(db: Db): Promise<number> {
   return Number(r.numUpdatedRows);
 }
 
-export async function completeJob(db: Db, id: string): Promise<void> {
-  await db.kysely.deleteFrom("jobs").where("id", "=", id).execute();
+export async function completeJobs(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.kysely.deleteFrom("jobs").where("id", "in", ids as string[]).execute();
 }
 
 /** Extends the leases of jobs a live worker is still running. */

@@ -9,7 +9,7 @@ import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import type { DomainEvent } from "../../src/domain/events.ts";
 import { unwrap } from "../../src/domain/result.ts";
-import { countJobs, enqueue } from "../../src/jobs/queue.ts";
+import { claimJobs, countJobs, enqueue, enqueueMany } from "../../src/jobs/queue.ts";
 import { JobSignal, Worker } from "../../src/jobs/worker.ts";
 import { buildWeft, dialect, testConfig, testDatabaseUrl } from "../helpers/server.ts";
 import { waitFor } from "./helpers/processes.ts";
@@ -56,6 +56,25 @@ test(`a dedupe key queues a job once (${dialect})`, async (t) => {
   assert.ok(first && other);
   assert.equal(again, null);
   assert.equal(await countJobs(db, "q"), 2);
+});
+
+test(`a batch queued at once keeps each dedupe key once, across batches and within one (${dialect})`, async (t) => {
+  const { db } = await sharedDb(t);
+  await enqueue(db.kysely, "q", { n: 0 }, { dedupeKey: "activity-1 inbox-a" });
+  // More items than one INSERT takes, some without keys, one key twice, one taken before.
+  const items = Array.from({ length: 450 }, (_, i) => ({ payload: { n: i + 1 }, opts: { dedupeKey: i % 3 === 0 ? undefined : `activity-1 inbox-${i}` } }));
+  items.push({ payload: { n: 451 }, opts: { dedupeKey: "activity-1 inbox-1" } }, { payload: { n: 452 }, opts: { dedupeKey: "activity-1 inbox-a" } });
+  const ids = await enqueueMany(db.kysely, "q", items);
+  assert.equal(ids.length, items.length, "one answer per item");
+  assert.deepEqual(ids.slice(-2), [null, null], "a key named earlier in the batch, and a key taken before it");
+  assert.ok(ids.slice(0, 450).every((id) => id !== null), "every other item was queued");
+  assert.equal(await countJobs(db, "q"), 451);
+  const again = await enqueueMany(db.kysely, "q", items.slice(0, 10));
+  assert.deepEqual(again.map((id) => id !== null), items.slice(0, 10).map((i) => i.opts.dedupeKey === undefined), "run again, only the items without a key are queued");
+  const claimed = await claimJobs(db, ["q"], 1000, 60_000);
+  assert.equal(claimed.length, 451 + 4, "the first batch and the four keyless items of the second");
+  const seen = new Set(claimed.map((j) => (j.payload as { n: number }).n));
+  assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 451 }, (_, i) => i), "payloads stored whole, in one job per queued item");
 });
 
 test(`a post's event reaches the streaming subscribers of another Weft on the same database (${dialect})`, async (t) => {
