@@ -81,10 +81,18 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
   return federation;
 }
 
-/** Inbox activities on a queue of their own with a narrower width; outbox and fan-out share one. */
+/**
+ * Inbox activities on a queue of their own with a narrower width; deliveries on another.
+ * No fan-out queue: Weft sends from its events job, already off the request path, so
+ * Fedify queues one delivery per inbox at once. Its fan-out stage only added a job that
+ * parsed the signed activity again and signed it again (a tenth of a big fan-out's time
+ * to its first delivery), and its re-serialization dropped the terms Fedify's vocabulary
+ * lacks (ADR 0005). Fan-out messages an older Weft queued still run: Fedify's handler
+ * takes any kind of message from any of its queues.
+ */
 function federationQueues(weft: WeftContext): FederationQueueOptions {
   const allowPrivateAddress = weft.config.allowPrivateAddress;
   const deliveries = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress });
   const inbox = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, name: FEDIFY_INBOX_QUEUE, concurrency: INBOX_CONCURRENCY });
-  return { inbox, outbox: deliveries, fanout: deliveries };
+  return { inbox, outbox: deliveries };
 }

@@ -12,7 +12,6 @@ import * as A from "./activities.ts";
 import type { FedData } from "./context.ts";
 import { actorKeyPairs } from "./keys.ts";
 import { accountToAsPerson, accountActorUri } from "./mappers/domain-to-as.ts";
-import { carriesMediaTerms } from "./mappers/media-terms.ts";
 import { loadNote, postObjectUri } from "./notes.ts";
 import { clearTally, registerOptOutWorker, startOptOut } from "./optout.ts";
 import { recipientsOf, remoteAccounts, remoteFollowers } from "./recipients.ts";
@@ -34,10 +33,10 @@ export async function deliver(
   accountId: string,
   recipients: Recipient[],
   activity: Parameters<FedCtx["sendActivity"]>[2],
-  opts: { immediate?: boolean; fanout?: "auto" | "skip" } = {},
+  opts: { immediate?: boolean } = {},
 ): Promise<void> {
   if (recipients.length === 0) return;
-  await ctx.sendActivity(await senderKeys(ctx.data.weft, accountId), recipients, activity, { preferSharedInbox: true, immediate: opts.immediate, fanout: opts.fanout });
+  await ctx.sendActivity(await senderKeys(ctx.data.weft, accountId), recipients, activity, { preferSharedInbox: true, immediate: opts.immediate });
 }
 
 export function registerOutbound(weft: WeftContext, federation: Federation<FedData>, data: FedData): void {
@@ -80,10 +79,7 @@ async function handleEvent(ctx: FedCtx, event: DomainEvent): Promise<void> {
         ...(await remoteAccounts(db, [...mentions.map((m) => m.account_id), parentAuthor, quoted?.accountId])),
       ];
       const activity = event.type === "post.created" ? A.createNote(note) : A.updateNote(note, post.editedAt ?? new Date().toISOString());
-      // Fedify's fan-out queue (five inboxes or more) re-reads the signed activity through
-      // its vocabulary, which drops blurhash and focal point and so breaks the proof made
-      // over them: such a Note is queued per inbox as signed (media-terms.ts, ADR 0005).
-      await deliver(ctx, author.id, recipientsOf(rows), activity, { fanout: (await carriesMediaTerms(note)) ? "skip" : "auto" });
+      await deliver(ctx, author.id, recipientsOf(rows), activity);
       if (event.type === "post.created") {
         await db.updateTable("posts").set({ federated_at: new Date().toISOString() }).where("id", "=", post.id).execute();
       }

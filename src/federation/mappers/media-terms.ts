@@ -30,13 +30,6 @@ export type FocalPoint = [number, number];
 
 type DocumentValues = NonNullable<ConstructorParameters<typeof Document>[0]>;
 
-/** Whether a Note we built has an attachment with a blurhash or focal point. */
-export async function carriesMediaTerms(note: Note): Promise<boolean> {
-  for await (const a of note.getAttachments()) {
-    if (a instanceof MediaDocument && (a.blurhash !== null || a.focalPoint !== null)) return true;
-  }
-  return false;
-}
 type DocumentOptions = ConstructorParameters<typeof Document>[1];
 type JsonLdOptions = NonNullable<Parameters<Document["toJsonLd"]>[0]>;
 
