@@ -73,6 +73,12 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     // Fedify's per-server circuit breaker keeps its state in the kv table, so every worker
     // process sees a server marked unreachable. The test knob shortens its 30-minute probe delay.
     ...(weft.config.testFastRetries ? { circuitBreaker: { recoveryDelay: Temporal.Duration.from({ seconds: 1 }) } } : {}),
+    // Deliveries are signed with draft-cavage first, as Mastodon, Misskey, GoToSocial and
+    // Pleroma sign and all of them verify; RFC 9421 (Fedify's default first knock) cost
+    // the many servers that accept only draft-cavage a refused request each, and its
+    // signing was a tenth of a big fan-out's CPU. A peer that answers 401 still gets the
+    // RFC 9421 knock, and what worked is remembered per server.
+    firstKnock: "draft-cavage-http-signatures-12",
     userAgent,
   });
   // Weft's loaders: ActivityPub content types only (SECURITY-CASES 33), connections through

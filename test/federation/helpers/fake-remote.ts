@@ -15,8 +15,12 @@ export interface FakeRemote {
   origin: string;
   handler(req: Request): Promise<Response>;
   actorUri(name: string): string;
-  /** Inbox POSTs received, newest last. */
-  received: { path: string; body: any }[];
+  /** Inbox POSTs received, newest last, with the kind of HTTP signature each carried. */
+  received: { path: string; body: any; signature: SignatureKind }[];
+  /** Answers 401 to inbox POSTs signed with draft-cavage (a server that takes only RFC 9421). */
+  refuseDraftCavage: boolean;
+  /** Inbox POSTs answered 401 for that. */
+  refused: number;
   /** The status inbox POSTs get (202 unless a test makes the server fail). */
   inboxStatus: number;
   /** Secure mode (GoToSocial, Threads, Mastodon's AUTHORIZED_FETCH): unsigned GETs of documents get 401. */
@@ -28,6 +32,8 @@ export interface FakeRemote {
   /** A signed POST of `activity` (an object, or JSON text) to `inbox`, as `name`; `tamper` changes the body after signing. */
   post(inbox: string, name: string, activity: unknown, opts?: { tamper?: (body: string) => string; unsigned?: boolean }): Promise<Response>;
 }
+
+export type SignatureKind = "draft-cavage" | "rfc9421" | "none";
 
 export async function createFakeRemote(name: string): Promise<FakeRemote> {
   const host = `${name}.${TEST_DOMAIN}`;
@@ -41,6 +47,8 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
     origin,
     actorUri,
     received: [],
+    refuseDraftCavage: false,
+    refused: 0,
     inboxStatus: 202,
     requireSignedGets: false,
     gets: { signed: 0, unsigned: 0 },
@@ -50,8 +58,13 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
     async handler(req) {
       const url = new URL(req.url);
       if (req.method === "POST") {
+        const signature: SignatureKind = req.headers.has("signature-input") ? "rfc9421" : req.headers.has("signature") ? "draft-cavage" : "none";
+        if (remote.refuseDraftCavage && signature === "draft-cavage") {
+          remote.refused++;
+          return new Response("draft-cavage signatures are not accepted here", { status: 401 });
+        }
         if (remote.inboxStatus >= 300) return new Response("unavailable", { status: remote.inboxStatus });
-        remote.received.push({ path: url.pathname, body: await req.json().catch(() => null) });
+        remote.received.push({ path: url.pathname, body: await req.json().catch(() => null), signature });
         return new Response(null, { status: 202 });
       }
       if (url.pathname === "/.well-known/webfinger") {
