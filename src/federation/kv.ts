@@ -41,10 +41,17 @@ export class WeftKvStore implements KvStore {
 
   async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
     const row = { key: encode(key), value: JSON.stringify(value ?? null), expires_at: expiry(options) };
+    // A row that already holds this value (and expiry) is left unwritten: Fedify remembers
+    // the signature spec of a server after every delivery to it, nearly always the same.
     await this.#db.kysely
       .insertInto("kv")
       .values(row)
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value: row.value, expires_at: row.expires_at }))
+      .onConflict((oc) =>
+        oc
+          .column("key")
+          .doUpdateSet({ value: row.value, expires_at: row.expires_at })
+          .where((eb) => eb.or([eb("kv.value", "is distinct from", row.value), eb("kv.expires_at", "is distinct from", row.expires_at)])),
+      )
       .execute();
   }
 
