@@ -91,20 +91,23 @@ export interface WeftChildOptions {
 }
 
 /**
- * The Node flags of `npm start` (package.json), so the bench measures the process an
- * operator runs: `exec node <flags> bin/weft.js serve`.
+ * The environment and Node flags of `npm start` (package.json), so the bench measures the
+ * process an operator runs: `[NAME=value ...] exec node <flags> bin/weft.js serve`.
  */
-function startFlags(): string[] {
+function startCommand(): { env: Record<string, string>; flags: string[] } {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
-  const m = /\bnode((?:\s+--\S+)*)\s+bin\/weft\.js serve\b/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`bench: cannot read the node flags of "npm start": ${pkg.scripts.start}`);
-  return m[1].trim().split(/\s+/).filter(Boolean);
+  const m = /^((?:\w+=\S+\s+)*)exec node((?:\s+--\S+)*)\s+bin\/weft\.js serve$/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`bench: cannot read the environment and node flags of "npm start": ${pkg.scripts.start}`);
+  const words = (s: string) => s.trim().split(/\s+/).filter(Boolean);
+  return { env: Object.fromEntries(words(m[1]).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)])), flags: words(m[2]) };
 }
 
 /** `node <npm start's flags> bin/weft.js serve` with its own data dir, database, port and origin. */
 export async function startWeft(opts: WeftChildOptions): Promise<Child> {
   const port = await freePort();
+  const start = startCommand();
   const env: NodeJS.ProcessEnv = {
+    ...start.env,
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     WEFT_DATA_DIR: opts.dataDir,
@@ -116,7 +119,7 @@ export async function startWeft(opts: WeftChildOptions): Promise<Child> {
     WEFT_LOG_LEVEL: "warning",
     ...opts.env,
   };
-  return startChild([...startFlags(), ...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
+  return startChild([...start.flags, ...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "weft.js"), "serve"], env, port, 60_000);
 }
 
 /**
