@@ -134,6 +134,13 @@ export class Worker {
     this.#loop = this.#run();
   }
 
+  /**
+   * A claim is under way: its jobs are leased (their rows look due far ahead) but not yet
+   * in #inFlight. `drain` waits it out; reading the queue in that gap, it returned while a
+   * job it was waiting for had just been claimed (a flaky test on PostgreSQL).
+   */
+  #claiming = false;
+
   /** Counts wake-ups, so a sleep can tell that one came while it was reading the next due time. */
   #signals = 0;
 
@@ -151,10 +158,12 @@ export class Worker {
       const free = this.#opts.concurrency - this.#inFlight.size;
       let claimed: ClaimedJob[] = [];
       if (free > 0 && queues.length > 0) {
+        this.#claiming = true;
         try {
           await this.#releaseDue();
           claimed = await this.#claim(queues, free);
         } catch (err) {
+          this.#claiming = false;
           if (!this.#running) break;
           this.#opts.onError?.(err, { id: "", queue: "", payload: null, attempts: 0, createdAt: 0 });
         }
@@ -169,6 +178,7 @@ export class Worker {
         });
         this.#inFlight.add(p);
       }
+      this.#claiming = false;
       if (claimed.length > 0 && claimed.length === free) continue;
       await this.#sleep(this.#queuesWithRoom(queues), signalsBefore);
     }
@@ -321,7 +331,7 @@ export class Worker {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       const due = await nextDueAt(this.#db, this.queues);
-      if ((due === null || due > Date.now() + horizonMs) && this.#inFlight.size === 0) return;
+      if ((due === null || due > Date.now() + horizonMs) && this.#inFlight.size === 0 && !this.#claiming) return;
       this.#onSignal();
       await new Promise((r) => setTimeout(r, 20));
     }
