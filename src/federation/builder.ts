@@ -1,6 +1,7 @@
 // Builds one server's Fedify Federation: dispatchers, inbox listeners, Weft's own KvStore
 // and durable queue. Built per Weft (no module-level federation), so tests run several.
-import { createFederationBuilder, createExponentialBackoffPolicy, type Federation, type FederationQueueOptions } from "@fedify/fedify";
+import { createFederationBuilder, createExponentialBackoffPolicy, type Federation, type FederationQueueOptions, type KvStore } from "@fedify/fedify";
+import { getUserAgent } from "@fedify/vocab-runtime";
 import { Accept, Announce, Block, Create, Delete, EmojiReact, Flag, Follow, Like, Move, Reject, Undo, Update } from "@fedify/vocab";
 import type { WeftContext } from "../app.ts";
 import type { FedData } from "./context.ts";
@@ -18,6 +19,7 @@ import { onLike } from "./inbox/like.ts";
 import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
+import { CIRCUIT_PREFIX, firstAttempts, SPEC_PREFIX } from "./first-attempt.ts";
 import { installLoaders } from "./key-owners.ts";
 import { WeftKvStore } from "./kv.ts";
 import { FEDIFY_INBOX_QUEUE, INBOX_CONCURRENCY, WeftMessageQueue } from "./queue.ts";
@@ -57,7 +59,9 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     });
   const federation = await builder.build({
     kv,
-    queue: federationQueues(weft),
+    queue: federationQueues(weft, kv, getUserAgent(userAgent)),
+    // Named here because first-attempt.ts reads the state kept under them.
+    kvPrefixes: { circuitBreaker: [...CIRCUIT_PREFIX], httpMessageSignaturesSpec: [...SPEC_PREFIX] },
     // Started by mountFederation before the worker starts, so the worker knows the queue.
     manuallyStartQueue: true,
     // One canonical origin from configuration, never the request's Host (FEDERATION-NOTES).
@@ -96,9 +100,9 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
  * lacks (ADR 0005). Fan-out messages an older Weft queued still run: Fedify's handler
  * takes any kind of message from any of its queues.
  */
-function federationQueues(weft: WeftContext): FederationQueueOptions {
+function federationQueues(weft: WeftContext, kv: KvStore, userAgent: string): FederationQueueOptions {
   const allowPrivateAddress = weft.config.allowPrivateAddress;
-  const deliveries = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress });
+  const deliveries = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, firstAttempt: firstAttempts(kv, userAgent) });
   const inbox = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, name: FEDIFY_INBOX_QUEUE, concurrency: INBOX_CONCURRENCY });
   return { inbox, outbox: deliveries };
 }

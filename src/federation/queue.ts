@@ -26,6 +26,8 @@ interface QueueOptions {
   name?: string;
   /** At most this many of its jobs at once in this process (default: the worker's width). */
   concurrency?: number;
+  /** Sends a delivery itself when it may (first-attempt.ts); false leaves it to Fedify. */
+  firstAttempt?: (message: unknown) => Promise<boolean>;
 }
 
 /**
@@ -46,6 +48,7 @@ export class WeftMessageQueue implements MessageQueue {
   readonly #allowPrivateAddress: boolean;
   readonly #name: string;
   readonly #concurrency: number | undefined;
+  readonly #firstAttempt: ((message: unknown) => Promise<boolean>) | undefined;
   constructor(db: Db, signal: JobSignal, worker: Worker, options: QueueOptions = {}) {
     this.#db = db;
     this.#signal = signal;
@@ -53,6 +56,7 @@ export class WeftMessageQueue implements MessageQueue {
     this.#allowPrivateAddress = options.allowPrivateAddress ?? false;
     this.#name = options.name ?? FEDIFY_QUEUE;
     this.#concurrency = options.concurrency;
+    this.#firstAttempt = options.firstAttempt;
   }
 
   /**
@@ -93,6 +97,7 @@ export class WeftMessageQueue implements MessageQueue {
     // an older Weft queued under FEDIFY_QUEUE still run after an upgrade.
     this.#worker.handle(this.#name, async (payload) => {
       if (await this.#refusedInbox(payload)) return;
+      if (this.#firstAttempt && (await this.#firstAttempt(payload))) return;
       await handler(payload);
     }, { maxAttempts: 1, backoffMs: () => 0 }, { concurrency: this.#concurrency });
     return new Promise((resolve) => {
