@@ -8,7 +8,7 @@ import type { Db } from "../db/kysely.ts";
 import { enqueueMany } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
 
-/** Deliveries and fan-outs (Fedify's outbox and fanout queues). */
+/** Deliveries (Fedify's outbox queue; fan-out messages an older Weft queued run here too). */
 export const FEDIFY_QUEUE = "fedify";
 /**
  * Accepted inbox activities, apart from deliveries. In one queue, claims go by due time,
@@ -31,13 +31,15 @@ interface QueueOptions {
 }
 
 /**
- * A fan-out job killed after queuing some deliveries is run again by another worker: the
+ * An events job killed after queuing some deliveries is run again by another worker: the
  * first attempt of each (activity, inbox) is queued once. Fedify's own retries (attempt > 0)
- * are always queued.
+ * are always queued, and so are the messages its circuit breaker holds for a server marked
+ * unreachable: those are re-queued with attempt 0, and the key taken by the first queuing
+ * dropped them (a post made while a server was down never reached it).
  */
 function dedupeKeyOf(message: unknown): string | undefined {
-  const m = message as { type?: string; attempt?: number; activityId?: string; inbox?: string } | null;
-  return m?.type === "outbox" && m.attempt === 0 && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
+  const m = message as { type?: string; attempt?: number; circuitHeld?: boolean; activityId?: string; inbox?: string } | null;
+  return m?.type === "outbox" && m.attempt === 0 && !m.circuitHeld && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
 }
 
 export class WeftMessageQueue implements MessageQueue {
