@@ -65,7 +65,12 @@ export class WeftKvStore implements KvStore {
       const live = row && (row.expires_at == null || Number(row.expires_at) > Date.now());
       const current = live ? JSON.parse(row.value) : undefined;
       if (canonical(current) !== canonical(expectedValue)) return false;
-      const value = { key: encode(key), value: JSON.stringify(newValue ?? null), expires_at: expiry(options) };
+      // Swapped for nothing: the entry goes (Fedify clears a recovered server's circuit so).
+      if (newValue === undefined) {
+        await tx.deleteFrom("kv").where("key", "=", encode(key)).execute();
+        return true;
+      }
+      const value = { key: encode(key), value: JSON.stringify(newValue), expires_at: expiry(options) };
       await tx
         .insertInto("kv")
         .values(value)
