@@ -19,7 +19,7 @@ import { onLike } from "./inbox/like.ts";
 import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
-import { CIRCUIT_PREFIX, firstAttempts, SPEC_PREFIX } from "./first-attempt.ts";
+import { CIRCUIT_PREFIX, DRAFT_CAVAGE, firstAttempts, SPEC_PREFIX } from "./first-attempt.ts";
 import { installLoaders } from "./key-owners.ts";
 import { WeftKvStore } from "./kv.ts";
 import { FEDIFY_INBOX_QUEUE, INBOX_CONCURRENCY, WeftMessageQueue } from "./queue.ts";
@@ -82,7 +82,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     // the many servers that accept only draft-cavage a refused request each, and its
     // signing was a tenth of a big fan-out's CPU. A peer that answers 401 still gets the
     // RFC 9421 knock, and what worked is remembered per server.
-    firstKnock: "draft-cavage-http-signatures-12",
+    firstKnock: DRAFT_CAVAGE,
     userAgent,
   });
   // Weft's loaders: ActivityPub content types only (SECURITY-CASES 33), connections through

@@ -9,9 +9,9 @@
 // checks, time limit).
 //
 // Everything else goes to Fedify's handler, unchanged: retries, held messages, a server
-// with circuit-breaker state (failures recorded, or unreachable), one that takes RFC 9421
-// only, and any first attempt that did not get a 2xx answer, which Fedify then sends again
-// and handles as its own (a redirect followed, 404/410 dropped, Retry-After honoured,
+// with circuit-breaker state (failures recorded, or unreachable), one remembered as taking
+// RFC 9421, and any first attempt that did not get a 2xx answer, which Fedify then sends
+// again and handles as its own (a redirect followed, 404/410 dropped, Retry-After honoured,
 // failures counted and retried with backoff). ADR 0010.
 import { createHash } from "node:crypto";
 import type { KvKey, KvStore } from "@fedify/fedify";
@@ -21,7 +21,7 @@ import { logger } from "../log.ts";
 /** The kv prefixes Fedify is built with (builder.ts), so the state read here is its own. */
 export const CIRCUIT_PREFIX = ["_fedify", "circuit"] as const;
 export const SPEC_PREFIX = ["_fedify", "httpMessageSignaturesSpec"] as const;
-const DRAFT_CAVAGE = "draft-cavage-http-signatures-12";
+export const DRAFT_CAVAGE = "draft-cavage-http-signatures-12";
 
 const log = logger("delivery");
 
@@ -83,26 +83,30 @@ async function signedHeaders(inbox: URL, body: string, keyId: string, key: Crypt
 export function firstAttempts(kv: KvStore, userAgent: string): (message: unknown) => Promise<boolean> {
   return async (message) => {
     if (!isFirstAttempt(message)) return false;
-    const rsa = message.keys.find((k) => k.privateKey.kty === "RSA");
-    if (!rsa) return false;
-    const inbox = new URL(message.inbox);
-    const [circuit, spec] = await Promise.all([
-      kv.get([...CIRCUIT_PREFIX, inbox.host] as KvKey),
-      kv.get([...SPEC_PREFIX, inbox.origin] as KvKey),
-    ]);
-    if (circuit !== undefined || (spec !== undefined && spec !== DRAFT_CAVAGE)) return false;
-    const body = JSON.stringify(message.activity);
+    // Any error here, a database one included, leaves the delivery to Fedify: the job must
+    // not fail, since Fedify's own retries are the only ones its messages get.
     try {
+      const rsa = message.keys.find((k) => k.privateKey?.kty === "RSA");
+      if (!rsa) return false;
+      const inbox = new URL(message.inbox);
+      const [circuit, spec] = await Promise.all([
+        kv.get([...CIRCUIT_PREFIX, inbox.host] as KvKey),
+        kv.get([...SPEC_PREFIX, inbox.origin] as KvKey),
+      ]);
+      // (An older Weft stored a cleared circuit as null.)
+      if (circuit != null || (spec !== undefined && spec !== DRAFT_CAVAGE)) return false;
+      const body = JSON.stringify(message.activity);
       const headers = await signedHeaders(inbox, body, rsa.keyId, await rsaKey(rsa.privateKey, rsa.keyId), userAgent);
       const res = await request(inbox, { method: "POST", headers, body });
-      await res.body.dump();
+      // The status decides: a body cut short after a 2xx must not send the activity again.
+      res.body.dump().catch(() => {});
       if (res.statusCode >= 200 && res.statusCode < 300) {
         log.debug("delivered {activityId} to {inbox}", { activityId: message.activityId, inbox: message.inbox });
         return true;
       }
       log.debug("{inbox} answered {status} to {activityId}; Fedify takes the delivery", { inbox: message.inbox, status: res.statusCode, activityId: message.activityId });
     } catch (error) {
-      log.debug("delivering {activityId} to {inbox} failed ({error}); Fedify takes the delivery", { activityId: message.activityId, inbox: message.inbox, error: String(error) });
+      log.debug("first attempt at {activityId} to {inbox} failed ({error}); Fedify takes the delivery", { activityId: message.activityId, inbox: message.inbox, error: String(error) });
     }
     return false;
   };

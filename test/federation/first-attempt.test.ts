@@ -13,6 +13,7 @@ import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { CIRCUIT_PREFIX, firstAttempts, SPEC_PREFIX } from "../../src/federation/first-attempt.ts";
 import { WeftKvStore } from "../../src/federation/kv.ts";
+import { createOutbound, guardedDispatcher } from "../../src/net/outbound.ts";
 import { fakeActors, type FakeActors } from "../helpers/fake-actor.ts";
 import { dialect, testDatabaseUrl } from "../helpers/server.ts";
 
@@ -127,4 +128,14 @@ test(`retries, held messages, remembered failures or RFC 9421, and refusals are 
   assert.equal(await send(message()), true, "a server remembered as taking draft-cavage");
   server.closeAllConnections();
   assert.equal(await send(message({ inbox: "http://127.0.0.1:1/inbox" })), false, "a connection refused");
+});
+
+test(`a first attempt goes through the Weft's outbound guard: an inbox on loopback is never reached (${dialect})`, async () => {
+  received.length = 0;
+  status = 202;
+  const outbound = createOutbound(guardedDispatcher(), 5_000);
+  const send = firstAttempts(kv, "Weft/test");
+  assert.equal(await outbound.run(() => send(message())), false, "refused at connect time, left to Fedify (which refuses it too)");
+  assert.equal(received.length, 0, "nothing reached the loopback inbox");
+  await outbound.close();
 });
