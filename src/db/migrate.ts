@@ -23,12 +23,21 @@ const migrations: Record<string, Migration> = {
 };
 
 class StaticProvider implements MigrationProvider {
+  readonly #set: Record<string, Migration>;
+  constructor(set: Record<string, Migration>) {
+    this.#set = set;
+  }
   async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations;
+    return this.#set;
   }
 }
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {
+  return applyMigrations(db, migrations);
+}
+
+/** Applies a set of migrations: the list above, or (tests building an older site) its first few. */
+export async function applyMigrations(db: Kysely<any>, set: Record<string, Migration>): Promise<string[]> {
   // Unless told a schema, Kysely's Migrator looks for its bookkeeping tables in *every*
   // schema: with several sites (or concurrent test runs) in one PostgreSQL database it
   // then sees another schema's kysely_migration_lock and never creates its own. Name the
@@ -38,7 +47,7 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
     const r = await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db);
     migrationTableSchema = r.rows[0]?.s ?? undefined;
   }
-  const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const migrator = new Migrator({ db, provider: new StaticProvider(set), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's introspection scans the tables of every schema; another schema dropped at that
   // moment (a finished test's cleanup, another site's removal) fails it with 3F000 "schema
