@@ -4,13 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { openDatabase } from "../../src/db/kysely.ts";
+import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { WeftKvStore } from "../../src/federation/kv.ts";
 import { Temporal } from "../../src/federation/temporal.ts";
 import { dialect, testDatabaseUrl } from "../helpers/server.ts";
 
-test(`kv set: new values and expiries replace the old, the same value stays (${dialect})`, async (t) => {
+/** A migrated throwaway database and the store over it, closed after the test. */
+async function kvStore(t: { after(fn: () => Promise<void>): void }): Promise<{ db: Db; kv: WeftKvStore }> {
   const { url, cleanup } = testDatabaseUrl();
   const db = await openDatabase(url);
   t.after(async () => {
@@ -18,7 +19,11 @@ test(`kv set: new values and expiries replace the old, the same value stays (${d
     await cleanup();
   });
   await migrate(db.kysely);
-  const kv = new WeftKvStore(db);
+  return { db, kv: new WeftKvStore(db) };
+}
+
+test(`kv set: new values and expiries replace the old, the same value stays (${dialect})`, async (t) => {
+  const { db, kv } = await kvStore(t);
   const key = ["fedify", "httpMessageSignaturesSpec", "https://remote.example"] as const;
   const expiresAt = async () => (await db.kysely.selectFrom("kv").select("expires_at").where("key", "=", JSON.stringify(key)).executeTakeFirstOrThrow()).expires_at;
 
@@ -46,14 +51,7 @@ test(`kv set: new values and expiries replace the old, the same value stays (${d
 });
 
 test(`kv cas: swapping a value for nothing removes the entry (${dialect})`, async (t) => {
-  const { url, cleanup } = testDatabaseUrl();
-  const db = await openDatabase(url);
-  t.after(async () => {
-    await db.close();
-    await cleanup();
-  });
-  await migrate(db.kysely);
-  const kv = new WeftKvStore(db);
+  const { db, kv } = await kvStore(t);
   const key = ["_fedify", "circuit", "remote.example"] as const;
   const state = { state: "closed", failures: ["2026-12-07T10:00:00Z"] };
   assert.equal(await kv.cas(key, undefined, state), true, "set where nothing was");
