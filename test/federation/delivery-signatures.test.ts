@@ -8,7 +8,6 @@ import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 
-const CTX = "https://www.w3.org/ns/activitystreams";
 
 let cluster: Cluster;
 let cavage: FakeRemote;
@@ -22,10 +21,7 @@ before(async () => {
   cluster = await startFederatedCluster(["a"], { remotes: { cavage: (r: Request) => cavage.handler(r), nine: (r: Request) => nine.handler(r) } });
   const a = cluster.nodes.a.weft;
   alice = unwrap(await a.services.accounts.setFediverseSharing(unwrap(await a.services.accounts.register({ username: "alice", password: "correct horse" })).id, true));
-  for (const f of [cavage, nine]) {
-    const res = await f.post("https://a.weft.test/ap/inbox", "fan", { "@context": CTX, id: `${f.origin}/follows/1`, type: "Follow", actor: f.actorUri("fan"), object: `https://a.weft.test/ap/users/${alice.id}` });
-    assert.equal(res.status, 202);
-  }
+  for (const f of [cavage, nine]) assert.equal((await f.follow("https://a.weft.test/ap/inbox", `https://a.weft.test/ap/users/${alice.id}`)).status, 202);
   await cluster.drain();
 });
 after(() => cluster?.close());

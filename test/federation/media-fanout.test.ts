@@ -13,7 +13,6 @@ import type { Account } from "../../src/domain/account.ts";
 import { followRemoteHandle } from "../../src/federation/lookup.ts";
 import { attachmentsForPosts } from "../../src/db/views/media.ts";
 
-const CTX = "https://www.w3.org/ns/activitystreams";
 const NAMES = ["f1", "f2", "f3", "f4", "f5"];
 
 let cluster: Cluster;
@@ -28,10 +27,7 @@ before(async () => {
   const b = cluster.nodes.b.weft;
   const bob = unwrap(await b.services.accounts.setFediverseSharing(unwrap(await b.services.accounts.register({ username: "bob", password: "correct horse" })).id, true));
   unwrap(await followRemoteHandle(b, bob.id, "alice@a.weft.test"));
-  for (const f of fakes) {
-    const res = await f.post("https://a.weft.test/ap/inbox", "fan", { "@context": CTX, id: `${f.origin}/follows/1`, type: "Follow", actor: f.actorUri("fan"), object: `https://a.weft.test/ap/users/${alice.id}` });
-    assert.equal(res.status, 202);
-  }
+  for (const f of fakes) assert.equal((await f.follow("https://a.weft.test/ap/inbox", `https://a.weft.test/ap/users/${alice.id}`)).status, 202);
   await cluster.drain();
 });
 after(() => cluster?.close());

@@ -29,6 +29,8 @@ export interface FakeRemote {
   gets: { signed: number; unsigned: number };
   /** Serves a JSON-LD document at `path`. */
   serve(path: string, doc: unknown): void;
+  /** A signed Follow of `object` (an actor id) from this server's "fan", POSTed to `inbox`. */
+  follow(inbox: string, object: string): Promise<Response>;
   /** A signed POST of `activity` (an object, or JSON text) to `inbox`, as `name`; `tamper` changes the body after signing. */
   post(inbox: string, name: string, activity: unknown, opts?: { tamper?: (body: string) => string; unsigned?: boolean }): Promise<Response>;
 }
@@ -83,6 +85,9 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
       const doc = docs.get(url.pathname);
       if (doc) return Response.json(doc, { headers: { "content-type": "application/activity+json" } });
       return new Response("not found", { status: 404 });
+    },
+    follow(inbox, object) {
+      return remote.post(inbox, "fan", { "@context": AS_CONTEXT[0], id: `${origin}/follows/1`, type: "Follow", actor: actorUri("fan"), object });
     },
     async post(inbox, n, activity, opts = {}) {
       const body = typeof activity === "string" ? activity : JSON.stringify(activity);
