@@ -6,8 +6,8 @@
 // size, so it never changes, reveals nothing the API does not already give, and needs no
 // database.
 import { decode, isBlurhashValid } from "blurhash";
-import sharp from "sharp";
 import type { Config } from "../config.ts";
+import { loadSharp } from "./sharp.ts";
 
 export const BLUR_SIZE = 32;
 
@@ -45,6 +45,7 @@ export function parseBlurName(name: string): BlurRequest | null {
 /** A PNG of the hash at the asked size (at most BLUR_SIZE a side). */
 export async function blurPng({ blurhash, width, height }: BlurRequest): Promise<Uint8Array> {
   const pixels = decode(blurhash, width, height);
+  const sharp = await loadSharp();
   const png = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 4 } })
     .removeAlpha()
     .png({ compressionLevel: 9 })

@@ -6,13 +6,9 @@
 // poster thumbnail and blurhash, and ffprobe gives size, duration and frame rate.
 import { encode as encodeBlurhash } from "blurhash";
 import type { Metadata, Sharp } from "sharp";
-
-// sharp (libvips) is loaded on the first image, not at start: a server that is not
-// handed an image does not carry it (about 8 MiB of resident memory, issue 7).
-type SharpFn = typeof import("sharp").default;
-const loadSharp = async (): Promise<SharpFn> => (await import("sharp")).default;
 import { fail, ok, type Result } from "../domain/result.ts";
 import { megabytes, type MediaLimits } from "./limits.ts";
+import { loadSharp, type SharpFn } from "./sharp.ts";
 import { mp4Dimensions, scrubMp4Metadata } from "./mp4.ts";
 import { EXTENSIONS, isImageType, sniff, type MediaType } from "./sniff.ts";
 import type { MediaKind } from "./types.ts";
