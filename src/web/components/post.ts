@@ -64,7 +64,7 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
   // A repost is drawn as the reposted post with a "reposted by" line.
   if (view.repostOf) {
     const by = view.author;
-    return html`<div class="repost"><p class="context">↻ <a href="${profilePath(by)}">${by.displayName || by.username}</a> reposted</p>${postCard(c, view.repostOf, opts)}</div>`;
+    return html`<div class="repost"><p class="context">&#8635; <a href="${profilePath(by)}">${by.displayName || by.username}</a> reposted</p>${postCard(c, view.repostOf, opts)}</div>`;
   }
   const p = view.post;
   const classes = ["post", opts.focus ? "focus" : "", opts.depth ? `depth-${Math.min(opts.depth, 3)}` : ""].filter(Boolean).join(" ");
@@ -85,7 +85,7 @@ export function postCard(c: WebContext, view: PostView, opts: PostCardOptions = 
     : html`<div class="post-body">${raw(withEmoji(c, p.html))}</div>${media}`;
   const quote = view.quoteOf ? postCard(c, view.quoteOf, { nested: true }) : p.quoteOfId === null ? "" : "";
   const remoteLink = !p.local && (p.url ?? p.uri)
-    ? html` · <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`
+    ? html` &middot; <a href="${p.url ?? p.uri}" rel="nofollow noopener noreferrer">original</a>`
     : "";
   const edited = p.editedAt
     ? html`<p class="edited"><a href="${postPath(view.author, p.id)}/history">Edited</a> <time datetime="${p.editedAt}">${shortTime(p.editedAt)}</time>${remoteLink}</p>`

@@ -26,14 +26,14 @@ function noteItem(c: WebContext, n: NotificationView): Html {
   const who = html`<a href="${profilePath(n.from)}"><strong>${n.from.displayName || n.from.username}</strong></a> <span class="muted">${handleOf(n.from)}</span>`;
   const extra =
     n.type === "follow_request"
-      ? html` · <a href="/follow-requests">Review requests</a>`
+      ? html` &middot; <a href="/follow-requests">Review requests</a>`
       : n.post && (n.type === "reply" || n.type === "mention" || n.type === "quote")
         ? postCard(c, n.post)
         : n.post
-          ? html` · <a href="${postPath(n.post.author, n.post.post.id)}">View post</a>`
+          ? html` &middot; <a href="${postPath(n.post.author, n.post.post.id)}">View post</a>`
           : "";
   const card = n.post && (n.type === "reply" || n.type === "mention" || n.type === "quote") ? postCard(c, n.post) : "";
-  return html`<li class="note${n.read ? "" : " unread"}"><p class="note-line">${n.read ? "" : html`<span class="visually-hidden">New: </span>`}${who} ${VERBS[n.type] ?? n.type} · <time datetime="${n.createdAt}">${shortTime(n.createdAt)}</time>${card ? "" : extra}</p>${card}</li>`;
+  return html`<li class="note${n.read ? "" : " unread"}"><p class="note-line">${n.read ? "" : html`<span class="visually-hidden">New: </span>`}${who} ${VERBS[n.type] ?? n.type} &middot; <time datetime="${n.createdAt}">${shortTime(n.createdAt)}</time>${card ? "" : extra}</p>${card}</li>`;
 }
 
 export function activityRoutes(web: Hono<WebEnv>, ctx: WeftContext): void {

@@ -59,7 +59,7 @@ ${why ? html`<p class="error" role="alert">${why}</p>` : html`<p><a class="butto
 <ul>${tally.map((t) => html`<li>${t.server}: ${t.posts} posts, ${t.confirmed} confirmed${t.pending ? `, ${t.pending} pending` : ""}${t.failed ? `, ${t.failed} never acknowledged` : ""}</li>`)}</ul></section>`
     : "";
   return c.html(
-    page(c, { title: "Fediverse sharing", nav: "settings" }, html`<h1>Fediverse sharing</h1>${messageBox(o.error)}${body}${tallyBox}<p><a href="/about/fediverse">What Weft shares with other servers</a> · <a href="/settings">Back to settings</a></p>`),
+    page(c, { title: "Fediverse sharing", nav: "settings" }, html`<h1>Fediverse sharing</h1>${messageBox(o.error)}${body}${tallyBox}<p><a href="/about/fediverse">What Weft shares with other servers</a> &middot; <a href="/settings">Back to settings</a></p>`),
     (o.status ?? 200) as 200,
   );
 }

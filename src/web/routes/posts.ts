@@ -107,7 +107,7 @@ ${t.descendants.map((d) => postCard(c, d, { depth: depthOf(parents, d.post.id, t
 <ol class="feed history" reversed>
 ${versions.map(
   (v, i) => html`<li><article class="post" aria-label="${i === 0 ? "Current version" : "Earlier version"}">
-<p class="context">${i === 0 ? "Current version" : i === versions.length - 1 ? "Original" : "Earlier version"} · <time datetime="${v.createdAt}">${longTime(v.createdAt)}</time></p>
+<p class="context">${i === 0 ? "Current version" : i === versions.length - 1 ? "Original" : "Earlier version"} &middot; <time datetime="${v.createdAt}">${longTime(v.createdAt)}</time></p>
 ${v.summary ? html`<p><strong>${v.summary}</strong></p>` : ""}
 <div class="post-body">${raw(v.html)}</div>
 </article></li>`,

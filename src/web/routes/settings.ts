@@ -78,10 +78,10 @@ ${messageBox(error)}
 ${csrfInput(c)}
 <label for="avatar">Avatar</label>
 <input type="file" id="avatar" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif,image/avif" aria-describedby="avatar-hint">
-<p class="hint" id="avatar-hint">A square picture; cropped to 400×400.</p>
+<p class="hint" id="avatar-hint">A square picture; cropped to 400&times;400.</p>
 <label for="header">Header</label>
 <input type="file" id="header" name="header" accept="image/jpeg,image/png,image/webp,image/gif,image/avif" aria-describedby="header-hint">
-<p class="hint" id="header-hint">A wide picture; cropped to 1500×500.</p>
+<p class="hint" id="header-hint">A wide picture; cropped to 1500&times;500.</p>
 <div class="row"><button type="submit">Save pictures</button></div>
 </form></section>`;
 }
