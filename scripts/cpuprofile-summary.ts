@@ -1,11 +1,16 @@
 // Summarises a .cpuprofile (from `npm run bench -- --profile`): where the server's CPU
 // time went, as self time per function or per package/file, or inclusive time per package.
+// Frames in the bundle that `weft serve` runs (dist/cli.js, ADR 0011) are mapped back to
+// their source file and line through the bundle's source map.
 //   node scripts/cpuprofile-summary.ts bench/profiles/<file>.cpuprofile [fn|url|incl] [rows]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 interface Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -20,6 +25,25 @@ if (!file || !["fn", "url", "incl"].includes(mode)) {
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+
+// One SourceMap per bundled file met; frames get the original file URL and line.
+const maps = new Map<string, SourceMap | null>();
+function sourceMapOf(url: string): SourceMap | null {
+  if (!maps.has(url)) {
+    const mapFile = url.startsWith("file:") ? `${fileURLToPath(url)}.map` : "";
+    maps.set(url, mapFile && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))) : null);
+  }
+  return maps.get(url)!;
+}
+for (const n of profile.nodes) {
+  const map = n.callFrame.url.endsWith("/dist/cli.js") ? sourceMapOf(n.callFrame.url) : null;
+  const entry = map?.findEntry(n.callFrame.lineNumber, n.callFrame.columnNumber);
+  if (!entry || !("originalSource" in entry)) continue;
+  const bundleDir = path.dirname(fileURLToPath(n.callFrame.url));
+  n.callFrame.url = pathToFileURL(path.resolve(bundleDir, entry.originalSource)).href;
+  n.callFrame.lineNumber = entry.originalLine;
+  if (entry.name && !n.callFrame.functionName) n.callFrame.functionName = entry.name;
+}
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
