@@ -59,13 +59,16 @@ function fileKey(file) {
   return s ? `${s.size}:${s.mtimeMs}` : "missing";
 }
 
+/** True when some input was modified after `since` (an edit made while esbuild was reading). */
+function changedSince(files, since) {
+  return files.some((f) => (statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) >= since);
+}
+
 /** True when the bundle on disk was built by this recipe from inputs that have not changed since. */
 function isFresh(stamp, outfile, cwd) {
   if (!stamp || stamp.recipe !== RECIPE || !existsSync(outfile)) return false;
-  // Plain concatenation, not path.resolve: a thousand resolve calls at start wake V8's
-  // optimising compilers, whose code (8 MiB of the node binary) then stays resident.
   for (const [file, key] of Object.entries(stamp.inputs)) {
-    if (fileKey(`${cwd}/${file}`) !== key) return false;
+    if (fileKey(path.join(cwd, file)) !== key) return false;
   }
   return true;
 }
@@ -89,6 +92,7 @@ export async function buildBundle({ entry, outDir, name = "cli" }) {
   const cwd = path.dirname(path.resolve(outDir));
   if (isFresh(readStamp(stampPath), outfile, cwd)) return { file: outfile, rebuilt: false, nonAscii: -1 };
   const esbuild = await import("esbuild");
+  const started = Date.now();
   const result = await esbuild.build(options(entry, outfile, cwd));
   mkdirSync(outDir, { recursive: true });
   let nonAscii = -1;
@@ -98,8 +102,14 @@ export async function buildBundle({ entry, outDir, name = "cli" }) {
     if (out.path === outfile) nonAscii = firstNonAscii(out.contents);
     writeAtomically(out.path, out.contents);
   }
-  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [f, fileKey(`${cwd}/${f}`)]));
-  writeAtomically(stampPath, JSON.stringify({ recipe: RECIPE, inputs }));
+  const names = Object.keys(result.metafile.inputs);
+  const paths = names.map((f) => path.join(cwd, f));
+  // An input edited during the build may be in the bundle in its old form: leave the
+  // stamp out (or stale) so that the next start builds again.
+  if (!changedSince(paths, started)) {
+    const inputs = Object.fromEntries(names.map((f, i) => [f, fileKey(paths[i])]));
+    writeAtomically(stampPath, JSON.stringify({ recipe: RECIPE, inputs }));
+  }
   return { file: outfile, rebuilt: true, nonAscii };
 }
 
