@@ -1,22 +1,31 @@
 // The long-running commands (`weft serve`, `weft worker`) run Weft from one bundled,
 // minified file instead of ~1,200 modules loaded one by one, the TypeScript ones stripped
-// of their types at load. Idle RSS falls by about 40 MiB: no type-stripping compiler
-// (amaro's WebAssembly) in memory, no per-module loader records, and a smaller source for
-// V8 to keep (it holds every script's source for lazy compilation). ADR 0011.
+// of their types at load. No type-stripping compiler (amaro's WebAssembly) in memory, no
+// per-module loader records, and a smaller source for V8 to keep (it holds every script's
+// source for lazy compilation): idle RSS about 45 MiB lower. ADR 0011.
 //
 // This file is plain JavaScript on purpose: importing TypeScript from here would load the
 // type stripper this exists to avoid.
 //
-// The bundle is rebuilt when any of its inputs changed (size or mtime of each file esbuild
-// read, recorded beside it), so `git pull` then `npm start` never runs stale code. When it
-// cannot be built (esbuild missing, a read-only install), Weft runs from source and says so.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import path from "node:path";
+// The bundle is rebuilt when anything it was built from changed: the size and mtime of
+// every file esbuild read, of this file, of tsconfig.json and package.json, and of
+// esbuild's own package.json are recorded beside it. One build at a time (a lock file), so
+// units starting together after an upgrade build once, and a build that raced an edit
+// cannot overwrite a newer one.
+//
+//   node bin/bundle.js [root]           build now if stale (an install whose dist/ the
+//                                       service cannot write); exit 1 if it fails
+//   node bin/bundle.js --for-start root what bin/weft.js runs: prints the module to load
+import { isAscii } from "node:buffer";
 import { spawnSync } from "node:child_process";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-// Part of the stamp: a change to the options below must rebuild existing bundles.
-const RECIPE = "esm-node24-minify-keepnames-1";
+const SELF = fileURLToPath(import.meta.url);
+/** A lock older than this was left by a build that died; it is taken over. */
+const STALE_LOCK_MS = 120_000;
+const LOCK_WAIT_MS = 150_000;
 
 /** esbuild's options for the bundle of `entry` written to `outfile`, input paths relative to `cwd`. */
 function options(entry, outfile, cwd) {
@@ -46,6 +55,20 @@ function options(entry, outfile, cwd) {
   };
 }
 
+function fileKey(file) {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s ? `${s.size}:${s.mtimeMs}` : "missing";
+}
+
+/** What else decides the bundle's bytes besides its inputs: the recipe, the compiler, the project's settings. */
+function configFiles(cwd) {
+  return [SELF, path.join(cwd, "tsconfig.json"), path.join(cwd, "package.json"), path.join(cwd, "node_modules", "esbuild", "package.json")];
+}
+
+function keysOf(files) {
+  return Object.fromEntries(files.map((f) => [f, fileKey(f)]));
+}
+
 function readStamp(stampPath) {
   try {
     return JSON.parse(readFileSync(stampPath, "utf8"));
@@ -54,35 +77,53 @@ function readStamp(stampPath) {
   }
 }
 
-function fileKey(file) {
-  const s = statSync(file, { throwIfNoEntry: false });
-  return s ? `${s.size}:${s.mtimeMs}` : "missing";
-}
-
-/** True when some input was modified after `since` (an edit made while esbuild was reading). */
-function changedSince(files, since) {
-  return files.some((f) => (statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) >= since);
-}
-
-/** True when the bundle on disk was built by this recipe from inputs that have not changed since. */
+/** True when the bundle on disk was built from exactly what is on disk now. */
 function isFresh(stamp, outfile, cwd) {
-  if (!stamp || stamp.recipe !== RECIPE || !existsSync(outfile)) return false;
-  for (const [file, key] of Object.entries(stamp.inputs)) {
-    if (fileKey(path.join(cwd, file)) !== key) return false;
-  }
-  return true;
+  if (!stamp || typeof stamp.inputs !== "object" || typeof stamp.config !== "object" || !existsSync(outfile)) return false;
+  const same = (entries) => Object.entries(entries).every(([file, key]) => fileKey(file) === key);
+  const config = configFiles(cwd);
+  if (Object.keys(stamp.config).length !== config.length || !config.every((f) => f in stamp.config)) return false;
+  return same(stamp.config) && same(Object.fromEntries(Object.entries(stamp.inputs).map(([f, k]) => [path.join(cwd, f), k])));
 }
 
-/** Writes `bytes` to `file` through a private temporary name: concurrent starts never see a half-written file. */
+/** Writes `bytes` to `file` through a private temporary name: readers never see a half-written file. */
 function writeAtomically(file, bytes) {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, file);
 }
 
+/** The filesystem's idea of now (its clock can differ from ours: NFS, a skewed host): the mtime it gives a file written now. */
+function filesystemNow(dir) {
+  const marker = path.join(dir, `.clock.${process.pid}`);
+  writeFileSync(marker, "");
+  const t = statSync(marker).mtimeMs;
+  rmSync(marker, { force: true });
+  return t;
+}
+
+/** Takes `dir`/.build.lock, waiting for another builder; returns the release function. */
+async function lock(dir) {
+  const lockPath = path.join(dir, ".build.lock");
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lockPath, "wx"));
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+    }
+    const age = Date.now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > STALE_LOCK_MS) rmSync(lockPath, { force: true });
+    else if (Date.now() > deadline) throw new Error(`another build holds ${lockPath}`);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
- * Builds (when stale) the bundle of `entry` in `outDir`, returns its path and whether it
- * was rebuilt. Throws when it cannot be built.
+ * Builds (when stale) the bundle of `entry` in `outDir`. Returns its path, whether it was
+ * rebuilt, and the offset of its first non-ASCII byte (null when clean or not rebuilt).
+ * Throws when it cannot be built.
  * @param {{ entry: string, outDir: string, name?: string }} opts
  */
 export async function buildBundle({ entry, outDir, name = "cli" }) {
@@ -90,37 +131,38 @@ export async function buildBundle({ entry, outDir, name = "cli" }) {
   const stampPath = path.join(outDir, `${name}.inputs.json`);
   // esbuild names inputs relative to its working directory: the project, outDir's parent.
   const cwd = path.dirname(path.resolve(outDir));
-  if (isFresh(readStamp(stampPath), outfile, cwd)) return { file: outfile, rebuilt: false, nonAscii: -1 };
-  const esbuild = await import("esbuild");
-  const started = Date.now();
-  const result = await esbuild.build(options(entry, outfile, cwd));
+  if (isFresh(readStamp(stampPath), outfile, cwd)) return { file: outfile, rebuilt: false, nonAscii: null };
   mkdirSync(outDir, { recursive: true });
-  let nonAscii = -1;
-  // The bundle last: a reader that finds the stamp fresh finds a bundle at least as new.
-  const files = [...result.outputFiles.filter((o) => o.path !== outfile), ...result.outputFiles.filter((o) => o.path === outfile)];
-  for (const out of files) {
-    if (out.path === outfile) nonAscii = firstNonAscii(out.contents);
-    writeAtomically(out.path, out.contents);
+  // A read-only install fails here, before a build it could not write.
+  accessSync(outDir, constants.W_OK);
+  const release = await lock(outDir);
+  try {
+    // Another process may have built it while this one waited.
+    if (isFresh(readStamp(stampPath), outfile, cwd)) return { file: outfile, rebuilt: false, nonAscii: null };
+    const esbuild = await import("esbuild");
+    const started = filesystemNow(outDir);
+    const result = await esbuild.build(options(entry, outfile, cwd));
+    const names = Object.keys(result.metafile.inputs);
+    let nonAscii = null;
+    for (const out of result.outputFiles) if (out.path === outfile && !isAscii(out.contents)) nonAscii = out.contents.findIndex((b) => b > 0x7f);
+    // The bundle after its map and licences: a reader that finds it finds them.
+    for (const out of [...result.outputFiles].sort((a, b) => Number(a.path === outfile) - Number(b.path === outfile))) writeAtomically(out.path, out.contents);
+    // An input edited while esbuild read may be in the bundle in its old form: without a
+    // stamp the next start builds again.
+    const paths = names.map((f) => path.join(cwd, f));
+    // (Strictly later: a file written just before the build shares the clock's coarse tick.)
+    const edited = [...paths, ...configFiles(cwd)].find((f) => (statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity) > started);
+    if (edited) {
+      rmSync(stampPath, { force: true });
+      warn(`${edited} changed during the build; the next start builds again`);
+    } else {
+      const inputs = Object.fromEntries(names.map((f, i) => [f, fileKey(paths[i])]));
+      writeAtomically(stampPath, JSON.stringify({ config: keysOf(configFiles(cwd)), inputs }));
+    }
+    return { file: outfile, rebuilt: true, nonAscii };
+  } finally {
+    release();
   }
-  const names = Object.keys(result.metafile.inputs);
-  const paths = names.map((f) => path.join(cwd, f));
-  // An input edited during the build may be in the bundle in its old form: leave the
-  // stamp out (or stale) so that the next start builds again.
-  if (!changedSince(paths, started)) {
-    const inputs = Object.fromEntries(names.map((f, i) => [f, fileKey(paths[i])]));
-    writeAtomically(stampPath, JSON.stringify({ recipe: RECIPE, inputs }));
-  }
-  return { file: outfile, rebuilt: true, nonAscii };
-}
-
-/**
- * The offset of the first byte above 0x7f, or -1. V8 stores a script's source as one byte
- * per character only when every character fits: one `·` in a tagged template (which
- * esbuild cannot escape) doubles the bundle's 4.5 MiB in memory. Write HTML entities.
- */
-export function firstNonAscii(bytes) {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return i;
-  return -1;
 }
 
 function warn(msg) {
@@ -128,33 +170,57 @@ function warn(msg) {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "warning", logger: "weft.bundle", msg })}\n`);
 }
 
-/** The URL of the module to run a long-running command from: the fresh bundle, or the source when it cannot be built. */
-async function cliModule(root) {
-  const source = path.join(root, "src", "cli.ts");
-  try {
-    const built = await buildBundle({ entry: source, outDir: path.join(root, "dist") });
-    if (built.nonAscii >= 0) warn(`the bundle has a non-ASCII byte at offset ${built.nonAscii}; it costs twice the memory (see bin/bundle.js)`);
-    return pathToFileURL(built.file).href;
-  } catch (err) {
-    warn(`running from source, the bundle could not be built: ${err instanceof Error ? err.message : String(err)}`);
-    return pathToFileURL(source).href;
-  }
+/**
+ * Builds Weft's bundle under `root` when stale; returns its path. A non-ASCII byte is
+ * warned about: V8 stores a script's source one byte per character only when every
+ * character fits, so one `·` in a tagged template (which esbuild cannot escape) doubles the
+ * bundle's 4.5 MiB in memory. Write HTML entities.
+ */
+async function buildWeft(root) {
+  const built = await buildBundle({ entry: path.join(root, "src", "cli.ts"), outDir: path.join(root, "dist") });
+  if (built.nonAscii !== null) warn(`the bundle has a non-ASCII byte at offset ${built.nonAscii}; it costs twice the memory (see bin/bundle.js)`);
+  return built.file;
 }
 
 /**
- * Runs the check (and any build) in a child process and returns what `cliModule` chose.
- * Statting a thousand inputs wakes V8's optimising compilers and esbuild's client brings
- * its own buffers: done here, either would stay in the server's resident memory (3 to
- * 15 MiB); in a child it costs about 50 ms of start.
+ * The URL of the module a long-running command runs: the fresh bundle, or the source
+ * when the bundle cannot be built (it works, and costs about 45 MiB more). The check and
+ * any build run in a child process: statting a thousand inputs wakes V8's optimising
+ * compiler and esbuild's client brings its own buffers, and both stayed resident in the
+ * server (3 to 15 MiB); the child costs about 40 ms of start.
  */
-export function cliModuleOf(root) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), root], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+export function chooseCliModule(root) {
+  const source = pathToFileURL(path.join(root, "src", "cli.ts")).href;
+  const r = spawnSync(process.execPath, [SELF, "--for-start", root], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
   const url = r.status === 0 ? r.stdout.trim() : "";
   if (url) return url;
-  warn(`running from source, the bundle check failed (exit ${r.status ?? r.signal})`);
-  return pathToFileURL(path.join(root, "src", "cli.ts")).href;
+  warn(`running from source, the bundle check failed: ${r.error?.message ?? `exit ${r.status ?? r.signal}`}`);
+  return source;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`${await cliModule(path.resolve(process.argv[2]))}\n`);
+/** Run as a script (through a symlinked install too), not imported. */
+function isMain() {
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(SELF);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const [first, second] = process.argv.slice(2);
+  const forStart = first === "--for-start";
+  const root = path.resolve((forStart ? second : first) ?? path.join(path.dirname(SELF), ".."));
+  try {
+    const file = await buildWeft(root);
+    process.stdout.write(forStart ? `${pathToFileURL(file).href}\n` : `${file}\n`);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (!forStart) {
+      process.stderr.write(`bundle: ${why}\n`);
+      process.exit(1);
+    }
+    warn(`running from source, the bundle could not be built: ${why}`);
+    process.stdout.write(`${pathToFileURL(path.join(root, "src", "cli.ts")).href}\n`);
+  }
 }

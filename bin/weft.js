@@ -19,17 +19,19 @@ const longRunning = process.argv[2] === "serve" || process.argv[2] === "worker";
 let runCli;
 if (longRunning) {
   const root = path.resolve(import.meta.dirname, "..");
-  const bundle = (await import("./bundle.js")).cliModuleOf(root);
+  const cli = (await import("./bundle.js")).chooseCliModule(root);
   // V8's code cache for the bundle, kept beside it: compiling the 4.5 MiB script from
   // scratch peaks at about 23 MiB of malloc'd parser memory that glibc keeps for the
   // process's life; from the cache the peak is about 6 MiB, and the start is faster.
   // Node checks each entry against the source's hash, so a rebuilt bundle is never served
-  // old code. Failing to enable it (a read-only install) costs only that memory.
-  const module = (await import("node:module")).default;
-  module.enableCompileCache(path.join(root, "dist", "compile-cache"));
-  ({ runCli } = await import(bundle));
+  // old code (its first start compiles afresh). Failing to enable it (a read-only install)
+  // costs only that memory.
+  const nodeModule = (await import("node:module")).default;
+  nodeModule.enableCompileCache?.(path.join(root, "dist", "compile-cache"));
+  // A bundle that builds but fails to load stops the command, as the source would.
+  ({ runCli } = await import(cli));
   // Written now rather than at exit, so a server that is killed still leaves it for the next start.
-  module.flushCompileCache();
+  nodeModule.flushCompileCache?.();
 } else {
   ({ runCli } = await import("../src/cli.ts"));
 }

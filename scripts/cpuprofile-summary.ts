@@ -3,7 +3,7 @@
 // Frames in the bundle that `weft serve` runs (dist/cli.js, ADR 0011) are mapped back to
 // their source file and line through the bundle's source map.
 //   node scripts/cpuprofile-summary.ts bench/profiles/<file>.cpuprofile [fn|url|incl] [rows]
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,23 +26,28 @@ if (!file || !["fn", "url", "incl"].includes(mode)) {
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 
-// One SourceMap per bundled file met; frames get the original file URL and line.
+// One SourceMap per bundled file met; frames get the original file, line and name (V8's
+// profiler reports the minified name even where the bundle keeps `.name`).
 const maps = new Map<string, SourceMap | null>();
 function sourceMapOf(url: string): SourceMap | null {
   if (!maps.has(url)) {
     const mapFile = url.startsWith("file:") ? `${fileURLToPath(url)}.map` : "";
-    maps.set(url, mapFile && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))) : null);
+    const found = mapFile && existsSync(mapFile);
+    if (found && statSync(mapFile).mtimeMs > statSync(file).mtimeMs) {
+      console.error(`warning: ${mapFile} is newer than the profile (the bundle was rebuilt since): attributions may be wrong`);
+    }
+    maps.set(url, found ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))) : null);
   }
   return maps.get(url)!;
 }
 for (const n of profile.nodes) {
   const map = n.callFrame.url.endsWith("/dist/cli.js") ? sourceMapOf(n.callFrame.url) : null;
-  const entry = map?.findEntry(n.callFrame.lineNumber, n.callFrame.columnNumber);
+  const entry = map?.findEntry(n.callFrame.lineNumber, n.callFrame.columnNumber) as ({ originalSource: string; originalLine: number; name?: string } | undefined);
   if (!entry || !("originalSource" in entry)) continue;
   const bundleDir = path.dirname(fileURLToPath(n.callFrame.url));
   n.callFrame.url = pathToFileURL(path.resolve(bundleDir, entry.originalSource)).href;
   n.callFrame.lineNumber = entry.originalLine;
-  if (entry.name && !n.callFrame.functionName) n.callFrame.functionName = entry.name;
+  if (entry.name) n.callFrame.functionName = entry.name;
 }
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();

@@ -55,4 +55,6 @@ test("serve: health, JSON logs, graceful SIGTERM", async (t) => {
   const parsed = lines.map((l) => JSON.parse(l));
   assert.ok(parsed.some((l) => /listening/.test(l.msg) && l.level === "info" && l.time));
   assert.ok(parsed.some((l) => /shutting down/.test(l.msg)));
+  // It ran from the bundle (bin/bundle.js warns when it falls back to the source).
+  assert.deepEqual(parsed.filter((l) => l.logger === "weft.bundle"), []);
 });
