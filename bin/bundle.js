@@ -18,12 +18,12 @@
 //   node bin/bundle.js --for-start root what bin/weft.js runs: prints the module to load
 import { isAscii } from "node:buffer";
 import { spawnSync } from "node:child_process";
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const SELF = fileURLToPath(import.meta.url);
-/** A lock older than this was left by a build that died; it is taken over. */
+/** A lock older than this was left by a build that died (its pid unknown or on another host); it is taken over. */
 const STALE_LOCK_MS = 120_000;
 const LOCK_WAIT_MS = 150_000;
 
@@ -102,19 +102,32 @@ function filesystemNow(dir) {
   return t;
 }
 
+/** True when the process that wrote the lock (its pid inside) is gone, or the lock is very old. */
+function isAbandoned(lockPath) {
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(lockPath, "utf8"));
+    if (pid > 0) process.kill(pid, 0);
+  } catch (err) {
+    if (err.code === "ESRCH") return true;
+  }
+  const mtime = statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs;
+  return mtime !== undefined && Date.now() - mtime > STALE_LOCK_MS;
+}
+
 /** Takes `dir`/.build.lock, waiting for another builder; returns the release function. */
 async function lock(dir) {
   const lockPath = path.join(dir, ".build.lock");
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
-      closeSync(openSync(lockPath, "wx"));
+      writeFileSync(lockPath, String(process.pid), { flag: "wx" });
       return () => rmSync(lockPath, { force: true });
     } catch (err) {
       if (err.code !== "EEXIST") throw err;
     }
-    const age = Date.now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age > STALE_LOCK_MS) rmSync(lockPath, { force: true });
+    // A build killed mid-way (a unit stopped during its start) left its lock behind.
+    if (isAbandoned(lockPath)) rmSync(lockPath, { force: true });
     else if (Date.now() > deadline) throw new Error(`another build holds ${lockPath}`);
     else await new Promise((r) => setTimeout(r, 100));
   }

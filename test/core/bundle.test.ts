@@ -86,6 +86,23 @@ test("bundle: one build at a time; a lock left by a dead build is taken over", a
   const t0 = Date.now();
   assert.equal(await said((await buildBundle({ entry, outDir })).file), "two!");
   assert.ok(Date.now() - t0 < 5000);
+
+  // Nor does a fresh one whose builder is gone (killed during a start).
+  const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  writeFileSync(path.join(entry, "..", "word.ts"), 'export const word: string = "six";\n');
+  writeFileSync(lockPath, dead.stdout);
+  const t1 = Date.now();
+  assert.equal(await said((await buildBundle({ entry, outDir })).file), "six!");
+  assert.ok(Date.now() - t1 < 5000, "a lock whose process is gone is taken over at once");
+
+  // A live builder's lock is waited for (this process stands in for it).
+  writeFileSync(path.join(entry, "..", "word.ts"), 'export const word: string = "ten";\n');
+  writeFileSync(lockPath, String(process.pid));
+  const t2 = Date.now();
+  const freed = setTimeout(() => rmSync(lockPath), 300);
+  assert.equal(await said((await buildBundle({ entry, outDir })).file), "ten!");
+  clearTimeout(freed);
+  assert.ok(Date.now() - t2 >= 250);
 });
 
 test("bundle: a non-ASCII byte in a tagged template is reported; Weft's bundle has none, loads, and leaves sharp out", async (t) => {
