@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import type { KvKey, KvStore } from "@fedify/fedify";
 import { request } from "undici";
 import { logger } from "../log.ts";
+import { firstAttemptOf, type OutboxMessage } from "./outbox-message.ts";
 
 /** The kv prefixes Fedify is built with (builder.ts), so the state read here is its own. */
 export const CIRCUIT_PREFIX = ["_fedify", "circuit"] as const;
@@ -25,21 +26,9 @@ export const DRAFT_CAVAGE = "draft-cavage-http-signatures-12";
 
 const log = logger("delivery");
 
-/** The fields of Fedify's queued outbox message that a first attempt reads. */
-interface OutboxMessage {
-  type: "outbox";
-  attempt: number;
-  inbox: string;
-  activity: unknown;
-  activityId?: string;
-  keys: { keyId: string; privateKey: JsonWebKey }[];
-  headers?: Record<string, string>;
-  circuitHeld?: boolean;
-}
-
-function isFirstAttempt(m: unknown): m is OutboxMessage {
-  const o = m as Partial<OutboxMessage> | null;
-  return o?.type === "outbox" && o.attempt === 0 && !o.circuitHeld && typeof o.inbox === "string" && Array.isArray(o.keys) && Object.keys(o.headers ?? {}).length === 0;
+/** A first attempt this module may send: with its inbox and keys, and no extra headers to carry. */
+function isSendable(m: Partial<OutboxMessage> | null): m is OutboxMessage {
+  return m !== null && typeof m.inbox === "string" && Array.isArray(m.keys) && Object.keys(m.headers ?? {}).length === 0;
 }
 
 /** Imported private keys by key id and modulus (a rotated key has another). */
@@ -82,31 +71,32 @@ async function signedHeaders(inbox: URL, body: string, keyId: string, key: Crypt
  */
 export function firstAttempts(kv: KvStore, userAgent: string): (message: unknown) => Promise<boolean> {
   return async (message) => {
-    if (!isFirstAttempt(message)) return false;
+    const m = firstAttemptOf(message);
+    if (!isSendable(m)) return false;
     // Any error here, a database one included, leaves the delivery to Fedify: the job must
     // not fail, since Fedify's own retries are the only ones its messages get.
     try {
-      const rsa = message.keys.find((k) => k.privateKey?.kty === "RSA");
+      const rsa = m.keys.find((k) => k.privateKey?.kty === "RSA");
       if (!rsa) return false;
-      const inbox = new URL(message.inbox);
+      const inbox = new URL(m.inbox);
       const [circuit, spec] = await Promise.all([
         kv.get([...CIRCUIT_PREFIX, inbox.host] as KvKey),
         kv.get([...SPEC_PREFIX, inbox.origin] as KvKey),
       ]);
       // (An older Weft stored a cleared circuit as null.)
       if (circuit != null || (spec !== undefined && spec !== DRAFT_CAVAGE)) return false;
-      const body = JSON.stringify(message.activity);
+      const body = JSON.stringify(m.activity);
       const headers = await signedHeaders(inbox, body, rsa.keyId, await rsaKey(rsa.privateKey, rsa.keyId), userAgent);
       const res = await request(inbox, { method: "POST", headers, body });
       // The status decides: a body cut short after a 2xx must not send the activity again.
       res.body.dump().catch(() => {});
       if (res.statusCode >= 200 && res.statusCode < 300) {
-        log.debug("delivered {activityId} to {inbox}", { activityId: message.activityId, inbox: message.inbox });
+        log.debug("delivered {activityId} to {inbox}", { activityId: m.activityId, inbox: m.inbox });
         return true;
       }
-      log.debug("{inbox} answered {status} to {activityId}; Fedify takes the delivery", { inbox: message.inbox, status: res.statusCode, activityId: message.activityId });
+      log.debug("{inbox} answered {status} to {activityId}; Fedify takes the delivery", { inbox: m.inbox, status: res.statusCode, activityId: m.activityId });
     } catch (error) {
-      log.debug("first attempt at {activityId} to {inbox} failed ({error}); Fedify takes the delivery", { activityId: message.activityId, inbox: message.inbox, error: String(error) });
+      log.debug("first attempt at {activityId} to {inbox} failed ({error}); Fedify takes the delivery", { activityId: m.activityId, inbox: m.inbox, error: String(error) });
     }
     return false;
   };

@@ -7,6 +7,7 @@ import { UrlError, validatePublicUrl } from "@fedify/vocab-runtime";
 import type { Db } from "../db/kysely.ts";
 import { enqueueMany } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
+import { firstAttemptOf } from "./outbox-message.ts";
 
 /** Deliveries (Fedify's outbox queue; fan-out messages an older Weft queued run here too). */
 export const FEDIFY_QUEUE = "fedify";
@@ -38,8 +39,8 @@ interface QueueOptions {
  * dropped them (a post made while a server was down never reached it).
  */
 function dedupeKeyOf(message: unknown): string | undefined {
-  const m = message as { type?: string; attempt?: number; circuitHeld?: boolean; activityId?: string; inbox?: string } | null;
-  return m?.type === "outbox" && m.attempt === 0 && !m.circuitHeld && m.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
+  const m = firstAttemptOf(message);
+  return m?.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
 }
 
 export class WeftMessageQueue implements MessageQueue {
