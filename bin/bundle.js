@@ -55,18 +55,17 @@ function options(entry, outfile, cwd) {
   };
 }
 
-function fileKey(file) {
-  const s = statSync(file, { throwIfNoEntry: false });
+function statKey(s) {
   return s ? `${s.size}:${s.mtimeMs}` : "missing";
+}
+
+function fileKey(file) {
+  return statKey(statSync(file, { throwIfNoEntry: false }));
 }
 
 /** What else decides the bundle's bytes besides its inputs: the recipe, the compiler, the project's settings. */
 function configFiles(cwd) {
   return [SELF, path.join(cwd, "tsconfig.json"), path.join(cwd, "package.json"), path.join(cwd, "node_modules", "esbuild", "package.json")];
-}
-
-function keysOf(files) {
-  return Object.fromEntries(files.map((f) => [f, fileKey(f)]));
 }
 
 function readStamp(stampPath) {
@@ -162,15 +161,17 @@ export async function buildBundle({ entry, outDir, name = "cli" }) {
     for (const out of [...result.outputFiles].sort((a, b) => Number(a.path === outfile) - Number(b.path === outfile))) writeAtomically(out.path, out.contents);
     // An input edited while esbuild read may be in the bundle in its old form: without a
     // stamp the next start builds again.
-    const paths = names.map((f) => path.join(cwd, f));
+    const stat = (f) => statSync(f, { throwIfNoEntry: false });
+    const inputs = names.map((f) => [f, stat(path.join(cwd, f))]);
+    const config = configFiles(cwd).map((f) => [f, stat(f)]);
     // (Strictly later: a file written just before the build shares the clock's coarse tick.)
-    const edited = [...paths, ...configFiles(cwd)].find((f) => (statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity) > started);
+    const edited = [...inputs, ...config].find(([, s]) => (s?.mtimeMs ?? -Infinity) > started);
     if (edited) {
       rmSync(stampPath, { force: true });
-      warn(`${edited} changed during the build; the next start builds again`);
+      warn(`${edited[0]} changed during the build; the next start builds again`);
     } else {
-      const inputs = Object.fromEntries(names.map((f, i) => [f, fileKey(paths[i])]));
-      writeAtomically(stampPath, JSON.stringify({ config: keysOf(configFiles(cwd)), inputs }));
+      const keys = (entries) => Object.fromEntries(entries.map(([f, s]) => [f, statKey(s)]));
+      writeAtomically(stampPath, JSON.stringify({ config: keys(config), inputs: keys(inputs) }));
     }
     return { file: outfile, rebuilt: true, nonAscii };
   } finally {
