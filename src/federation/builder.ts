@@ -21,12 +21,19 @@ import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
 import { CIRCUIT_PREFIX, DRAFT_CAVAGE, firstAttempts, SPEC_PREFIX } from "./first-attempt.ts";
 import { installLoaders } from "./key-owners.ts";
+import { KnownKeyInbox } from "./known-key-inbox.ts";
 import { WeftKvStore } from "./kv.ts";
 import { FEDIFY_INBOX_QUEUE, INBOX_CONCURRENCY, WeftMessageQueue } from "./queue.ts";
 import { Temporal } from "./temporal.ts";
 import { INSTANCE_ACTOR, PATHS } from "./uris.ts";
 
-export async function buildFederation(weft: WeftContext): Promise<Federation<FedData>> {
+export interface BuiltFederation {
+  federation: Federation<FedData>;
+  /** Queues an inbox activity as Fedify would (known-key-inbox.ts verifies some itself). */
+  knownKeyInbox: KnownKeyInbox;
+}
+
+export async function buildFederation(weft: WeftContext): Promise<BuiltFederation> {
   const builder = createFederationBuilder<FedData>();
   const kv = new WeftKvStore(weft.db);
   const userAgent = { software: `Weft/0.1.0`, url: new URL(weft.config.origin) };
@@ -57,9 +64,10 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
     .onError((_ctx, error) => {
       log.warn("inbox listener failed: {error}", { error: String(error) });
     });
+  const queues = federationQueues(weft, kv, getUserAgent(userAgent));
   const federation = await builder.build({
     kv,
-    queue: federationQueues(weft, kv, getUserAgent(userAgent)),
+    queue: queues,
     // Named here because first-attempt.ts reads the state kept under them.
     kvPrefixes: { circuitBreaker: [...CIRCUIT_PREFIX], httpMessageSignaturesSpec: [...SPEC_PREFIX] },
     // Started by mountFederation before the worker starts, so the worker knows the queue.
@@ -88,7 +96,8 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
   // Weft's loaders: ActivityPub content types only (SECURITY-CASES 33), connections through
   // the guarded dispatcher (40), a key must be listed by the actor it claims as owner (8).
   installLoaders(federation, { kv, timeoutMs: weft.config.fetchTimeoutMs, allowPrivateAddress: weft.config.allowPrivateAddress, dispatcher: weft.outbound.dispatcher, userAgent });
-  return federation;
+  const knownKeyInbox = new KnownKeyInbox(kv, weft.config.origin, (message) => queues.inbox.enqueue(message));
+  return { federation, knownKeyInbox };
 }
 
 /**
@@ -100,7 +109,7 @@ export async function buildFederation(weft: WeftContext): Promise<Federation<Fed
  * lacks (ADR 0005). Fan-out messages an older Weft queued still run: Fedify's handler
  * takes any kind of message from any of its queues.
  */
-function federationQueues(weft: WeftContext, kv: KvStore, userAgent: string): FederationQueueOptions {
+function federationQueues(weft: WeftContext, kv: KvStore, userAgent: string): FederationQueueOptions & { inbox: WeftMessageQueue } {
   const allowPrivateAddress = weft.config.allowPrivateAddress;
   const deliveries = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, firstAttempt: firstAttempts(kv, userAgent) });
   const inbox = new WeftMessageQueue(weft.db, weft.signal, weft.worker, { allowPrivateAddress, name: FEDIFY_INBOX_QUEUE, concurrency: INBOX_CONCURRENCY });

@@ -8,7 +8,7 @@ import { RemoteService } from "../services/remote.ts";
 import { RemoteInteractionService } from "../services/remote-interactions.ts";
 import { buildFederation } from "./builder.ts";
 import { sharedAccount, type FedData } from "./context.ts";
-import { postUrl, profileUrl } from "./uris.ts";
+import { PATHS, postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
@@ -19,7 +19,7 @@ const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void> {
   // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
   if (!ctx.config.federation) return;
-  const federation = await buildFederation(ctx);
+  const { federation, knownKeyInbox } = await buildFederation(ctx);
   const deps = { db: ctx.db, config: ctx.config, signal: ctx.signal, committed: ctx.committed };
   const remote = new RemoteService(deps, ctx.services.posts, ctx.services.media);
   const interactions = new RemoteInteractionService(deps, ctx.services.posts, ctx.services.follows);
@@ -63,6 +63,10 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
       if (self && !(await ctx.db.kysely.selectFrom("accounts").select("id").where("uri", "=", self).executeTakeFirst())) {
         return new Response(null, { status: 202 });
       }
+      const recipient = doc && (await inboxRecipient(ctx, path));
+      if (doc && recipient !== undefined && (await knownKeyInbox.accept({ path, headers: req.headers, body: new Uint8Array(body), doc, recipient }))) {
+        return new Response(null, { status: 202 });
+      }
     }
     // The signed `host` must be ours: a request signed for another server and replayed
     // here with its Host header does not verify (SECURITY-CASES 11).
@@ -86,6 +90,16 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     if (fellThrough && !path.startsWith("/ap/")) return next();
     return res;
   });
+}
+
+/**
+ * Whose inbox a POST path is: null for the shared inbox, an account id for a shared local
+ * account's own; undefined for anything else (Fedify answers it, 404 for an unshared one).
+ */
+async function inboxRecipient(ctx: WeftContext, path: string): Promise<string | null | undefined> {
+  if (path === PATHS.sharedInbox) return null;
+  const id = /^\/ap\/users\/(\d{18})\/inbox$/.exec(path)?.[1];
+  return id && (await sharedAccount(ctx, id)) ? id : undefined;
 }
 
 /** host-meta (XRD and JSON): older clients find WebFinger through it. */

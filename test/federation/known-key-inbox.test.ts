@@ -1,0 +1,150 @@
+// The inbox's shortcut for draft-cavage signatures by keys Fedify already cached
+// (known-key-inbox.ts): what it takes, what it leaves to Fedify, and that what it queues
+// is run by Fedify's worker exactly like an activity Fedify took in itself.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, generateKeyPairSync, KeyObject, sign } from "node:crypto";
+import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
+import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
+import { unwrap } from "../../src/domain/result.ts";
+import type { Weft } from "../../src/app.ts";
+import { WeftKvStore } from "../../src/federation/kv.ts";
+import { cachedKeyFields, KnownKeyInbox, type InboxMessage, type InboxPost } from "../../src/federation/known-key-inbox.ts";
+import { FEDIFY_INBOX_QUEUE } from "../../src/federation/queue.ts";
+import { enqueue } from "../../src/jobs/queue.ts";
+
+const ORIGIN = "https://a.weft.test";
+const INBOX = `${ORIGIN}/ap/inbox`;
+const AS = "https://www.w3.org/ns/activitystreams";
+const PUBLIC = `${AS}#Public`;
+
+let cluster: Cluster;
+let weft: Weft;
+let mk: FakeRemote;
+let privateKey: KeyObject;
+let n = 0;
+
+function note(actor: string, text: string): Record<string, unknown> {
+  const i = ++n;
+  return {
+    "@context": AS,
+    id: `${mk.origin}/activities/${i}`,
+    type: "Create",
+    actor,
+    to: [PUBLIC],
+    object: { id: `${mk.origin}/notes/${i}`, type: "Note", attributedTo: actor, content: `<p>${text}</p>`, to: [PUBLIC] },
+  };
+}
+
+/** A draft-cavage POST to the shared inbox, signed by `keyId` over `headers`; each part can be spoilt. */
+function signed(doc: Record<string, unknown>, opts: { keyId?: string; key?: KeyObject; headers?: string; host?: string; date?: Date; body?: string; extra?: Record<string, string>; params?: string } = {}): InboxPost {
+  const body = JSON.stringify(doc);
+  const digest = `SHA-256=${createHash("sha256").update(body).digest("base64")}`;
+  const date = (opts.date ?? new Date()).toUTCString();
+  const list = opts.headers ?? "(request-target) host date digest";
+  const values: Record<string, string> = { "(request-target)": "post /ap/inbox", host: opts.host ?? "a.weft.test", date, digest, "content-type": "application/activity+json" };
+  const text = list.split(" ").map((h) => `${h}: ${values[h]}`).join("\n");
+  const signature = sign("sha256", Buffer.from(text), opts.key ?? privateKey).toString("base64");
+  const keyId = opts.keyId ?? `${mk.actorUri("kim")}#main-key`;
+  const headers = new Headers({ host: "a.weft.test", date, digest, "content-type": "application/activity+json", ...opts.extra });
+  headers.set("signature", `keyId="${keyId}",algorithm="rsa-sha256",headers="${list}",signature="${signature}"${opts.params ?? ""}`);
+  const sent = opts.body ?? body;
+  return { path: "/ap/inbox", headers, body: new TextEncoder().encode(sent), doc: JSON.parse(sent), recipient: null };
+}
+
+function shortcut(): { inbox: KnownKeyInbox; queued: InboxMessage[] } {
+  const queued: InboxMessage[] = [];
+  return { inbox: new KnownKeyInbox(new WeftKvStore(weft.db), ORIGIN, async (m) => void queued.push(m)), queued };
+}
+
+before(async () => {
+  mk = await createFakeRemote("mk");
+  cluster = await startFederatedCluster(["a"], { remotes: { mk: (r) => mk.handler(r) } });
+  weft = cluster.nodes.a.weft;
+  const alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
+  unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
+  privateKey = KeyObject.from(mk.keys.privateKey);
+  // kim's first activity goes through Fedify, which fetches and caches kim's key.
+  assert.equal((await mk.post(INBOX, "kim", note(mk.actorUri("kim"), "first"))).status, 202);
+  await cluster.drain();
+});
+after(() => cluster?.close());
+
+test("Fedify's cached key is read in the form Fedify stores it", async () => {
+  const kv = new WeftKvStore(weft.db);
+  const fields = cachedKeyFields(await kv.get(["_fedify", "publicKey", `${mk.actorUri("kim")}#main-key`]));
+  assert.equal(fields?.owner, mk.actorUri("kim"));
+  assert.match(fields?.pem ?? "", /^-----BEGIN PUBLIC KEY-----/);
+  assert.equal(cachedKeyFields({ id: "https://x.example/k", owner: "https://x.example/u", publicKeyPem: "PEM" })?.pem, "PEM");
+  assert.equal(cachedKeyFields(null), null);
+});
+
+test("an activity signed by a cached key is queued as Fedify queues it, and Fedify's worker stores it", async () => {
+  const { inbox, queued } = shortcut();
+  const doc = note(mk.actorUri("kim"), "through the shortcut");
+  assert.equal(await inbox.accept(signed(doc)), true);
+  assert.equal(queued.length, 1);
+  const m = queued[0];
+  assert.deepEqual({ type: m.type, baseUrl: m.baseUrl, identifier: m.identifier, attempt: m.attempt, activity: m.activity }, { type: "inbox", baseUrl: ORIGIN, identifier: null, attempt: 0, activity: doc });
+  // The message, put on Weft's inbox queue, is run by Fedify's own handler and listener.
+  await enqueue(weft.db.kysely, FEDIFY_INBOX_QUEUE, m);
+  weft.signal.notify();
+  await cluster.drain();
+  const post = await weft.db.kysely.selectFrom("posts").select("html").where("uri", "=", (doc.object as { id: string }).id).executeTakeFirst();
+  assert.match(post?.html ?? "", /through the shortcut/);
+});
+
+test("a known sender's next activity, through the running server, is stored once", async () => {
+  const before = Number((await weft.db.kysely.selectFrom("posts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  const res = await mk.post(INBOX, "kim", note(mk.actorUri("kim"), "second"));
+  assert.equal(res.status, 202);
+  await cluster.drain();
+  const after = Number((await weft.db.kysely.selectFrom("posts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  assert.equal(after, before + 1);
+});
+
+test("everything else is left to Fedify: nothing is queued and nothing is answered", async () => {
+  const { inbox, queued } = shortcut();
+  const kim = mk.actorUri("kim");
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  const cases: [string, InboxPost][] = [
+    ["a body changed after signing", signed(note(kim, "x"), { body: JSON.stringify(note(kim, "tampered")) })],
+    ["a signature by another key", signed(note(kim, "x"), { key: other })],
+    ["a key Fedify never fetched", signed(note(kim, "x"), { keyId: `${mk.actorUri("nobody")}#main-key` })],
+    ["an actor that is not the key's owner", signed(note(mk.actorUri("lain"), "x"))],
+    ["a Date over an hour old", signed(note(kim, "x"), { date: new Date(Date.now() - 2 * 3600_000) })],
+    ["a signature leaving out the digest", signed(note(kim, "x"), { headers: "(request-target) host date" })],
+    ["a signature leaving out (request-target)", signed(note(kim, "x"), { headers: "host date digest" })],
+    ["a signature for another server's host (SECURITY-CASES 11)", signed(note(kim, "x"), { host: "elsewhere.example" })],
+    ["an RFC 9421 signature beside it", signed(note(kim, "x"), { extra: { "signature-input": 'sig1=("@method")' } })],
+    ["a Linked Data signature in the body", signed({ ...note(kim, "x"), signature: { type: "RsaSignature2017" } })],
+    ["an integrity proof in the body", signed({ ...note(kim, "x"), proof: { type: "DataIntegrityProof" } })],
+    ["an expires parameter", signed(note(kim, "x"), { params: ",expires=\"99999999999\"" })],
+  ];
+  for (const [why, post] of cases) assert.equal(await inbox.accept(post), false, why);
+  assert.equal(queued.length, 0);
+});
+
+test("a personal inbox's activity keeps its recipient", async () => {
+  const { inbox, queued } = shortcut();
+  const post = { ...signed(note(mk.actorUri("kim"), "to alice")), recipient: "123456789012345678" };
+  // (request-target) signs the shared inbox's path: the same signature on another path fails.
+  assert.equal(await inbox.accept({ ...post, path: "/ap/users/123456789012345678/inbox" }), false);
+  assert.equal(await inbox.accept(post), true);
+  assert.equal(queued[0].identifier, "123456789012345678");
+});
+
+test("a key Fedify replaced in its cache is not used from the shortcut's memory", async () => {
+  const { inbox } = shortcut();
+  const kv = new WeftKvStore(weft.db);
+  const key = ["_fedify", "publicKey", `${mk.actorUri("kim")}#main-key`] as const;
+  const stored = await kv.get<Record<string, unknown>>(key);
+  assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "before"))), true);
+  const rotated = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+  await kv.set(key, { ...stored, "https://w3id.org/security#publicKeyPem": [{ "@value": rotated }] });
+  try {
+    assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "after"))), false);
+  } finally {
+    await kv.set(key, stored);
+  }
+});
