@@ -10,6 +10,7 @@ import * as m0005 from "./migrations/0005-video.ts";
 import * as m0006 from "./migrations/0006-notification-filter.ts";
 import * as m0007 from "./migrations/0007-account-stats.ts";
 import * as m0008 from "./migrations/0008-job-claim-order.ts";
+import * as m0009 from "./migrations/0009-job-claim-per-queue.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   "0006-notification-filter": m0006,
   "0007-account-stats": m0007,
   "0008-job-claim-order": m0008,
+  "0009-job-claim-per-queue": m0009,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -4,7 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { claimJobs, countJobs, enqueue, releaseExpiredLeases } from "../../src/jobs/queue.ts";
+import { rmSync } from "node:fs";
+import { sql } from "kysely";
+import { claimJobs, countJobs, enqueue, nextDueAt, releaseExpiredLeases } from "../../src/jobs/queue.ts";
 import { JobSignal, Worker } from "../../src/jobs/worker.ts";
 import { testDatabaseUrl, dialect } from "../helpers/server.ts";
 
@@ -58,6 +60,47 @@ test("a claimed job whose worker died is taken again after its lease", async (t)
   const [again] = await claimJobs(db, ["work"], 10, 60_000);
   assert.equal(again.id, claimed.id);
   assert.equal(again.attempts, 2);
+});
+
+test(`one claim serves a capped queue first, within its room, then the rest oldest first (${dialect})`, async (t) => {
+  const { db } = await withDb(t);
+  const at = async (queue: string, runAt: number) => {
+    const id = (await enqueue(db.kysely, queue, { queue, runAt }))!;
+    await db.kysely.updateTable("jobs").set({ run_at: runAt }).where("id", "=", id).execute();
+  };
+  for (let i = 0; i < 5; i++) await at("deliveries", 1000 + i);
+  for (let i = 0; i < 5; i++) await at("inbox", 2000 + i);
+  for (let i = 0; i < 3; i++) await at("events", 1500 + i);
+  await at("events", Date.now() + 3600_000); // not due yet
+  const claimed = await claimJobs(db, [{ queue: "inbox", limit: 2 }, "deliveries", "events"], 6, 60_000);
+  const runAts = (jobs: { payload: unknown }[]) => jobs.map((j) => (j.payload as { runAt: number }).runAt).sort((a, b) => a - b);
+  assert.deepEqual(runAts(claimed), [1000, 1001, 1002, 1003, 2000, 2001]);
+  // What is left: 3 inbox, 1 delivery, 3 events due; held jobs are not handed out again.
+  const rest = await claimJobs(db, [{ queue: "inbox", limit: 10 }, "deliveries", "events"], 100, 60_000);
+  assert.deepEqual(runAts(rest), [1004, 1500, 1501, 1502, 2002, 2003, 2004]);
+  assert.deepEqual(await claimJobs(db, ["deliveries", "events", { queue: "inbox", limit: 5 }], 10, 60_000), []);
+  // The next due time: the future event or the earliest lease to run out, whichever is first.
+  const due = await nextDueAt(db, ["events"]);
+  assert.ok(due !== null && due <= Date.now() + 60_000 && due > Date.now() + 50_000, `the leases run out first (${due})`);
+  assert.equal(await nextDueAt(db, ["nothing-here"]), null);
+});
+
+test("on SQLite a claim reads each queue through its own index, never a scan of the jobs table", async (t) => {
+  const file = `/tmp/weft-plan-${process.pid}-${Math.random().toString(36).slice(2)}.sqlite`;
+  const db = await openDatabase(`sqlite:${file}`);
+  t.after(async () => {
+    await db.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  });
+  await migrate(db.kysely);
+  // The per-queue branch of claimJobs's statement, explained: a queue's backlog must not be
+  // walked by a claim for other queues (3.6 ms a claim at 30,000 queued with one index
+  // over all queues in run_at order; migration 0009).
+  const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
+    SELECT id FROM (SELECT * FROM (SELECT id, run_at FROM jobs WHERE locked_until IS NULL AND queue = ${"a"} AND run_at <= ${1} ORDER BY run_at, id LIMIT ${8}))`.execute(db.kysely);
+  const details = plan.rows.map((r) => r.detail).join("\n");
+  assert.match(details, /USING (COVERING )?INDEX jobs_ready_in_queue/);
+  assert.doesNotMatch(details, /SCAN jobs/);
 });
 
 test("a failing job is retried with backoff and then succeeds", async (t) => {
