@@ -104,6 +104,38 @@ export function installLoaders<T>(federation: Federation<T>, opts: { kv: KvStore
   const base = { allowPrivateAddress: opts.allowPrivateAddress, dispatcher: opts.dispatcher };
   f.documentLoaderFactory = (o) =>
     guardKeyOwners(kvCache({ loader: weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent }), kv: opts.kv, prefix: ["_fedify", "remoteDocument"] }), contextLoader, opts.timeoutMs);
+  const recent = new RecentDocuments();
   f.authenticatedDocumentLoaderFactory = (identity, o) =>
-    guardKeyOwners(weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent, identity }), contextLoader, opts.timeoutMs);
+    guardKeyOwners(recent.around(identity.keyId.href, weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent, identity })), contextLoader, opts.timeoutMs);
+}
+
+/**
+ * Documents a signed fetch loaded in the last few seconds, per signing key, in memory.
+ * An unknown actor's first activity had its document fetched twice within milliseconds,
+ * both signed by the instance actor: once for the key (inbox verification), once as the
+ * sender (the queued job); each signed GET is an RSA signature, a round trip and a parse.
+ * Kept per key, never in the shared kv cache: a signed answer may be meant for Weft alone.
+ */
+export class RecentDocuments {
+  static readonly TTL_MS = 10_000;
+  static readonly MAX = 500;
+  readonly #docs = new Map<string, { at: number; doc: Promise<RemoteDocument> }>();
+
+  around(signer: string, loader: DocumentLoader): DocumentLoader {
+    return (url, options) => {
+      // The fragment is never sent: a key id and its actor are one document.
+      const hash = url.indexOf("#");
+      const key = `${signer} ${hash < 0 ? url : url.slice(0, hash)}`;
+      const now = Date.now();
+      const hit = this.#docs.get(key);
+      if (hit && now - hit.at < RecentDocuments.TTL_MS) return hit.doc;
+      const doc = loader(url, options);
+      this.#docs.delete(key);
+      this.#docs.set(key, { at: now, doc });
+      // A failed load is not kept: the next caller tries again.
+      doc.catch(() => this.#docs.get(key)?.doc === doc && this.#docs.delete(key));
+      if (this.#docs.size > RecentDocuments.MAX) this.#docs.delete(this.#docs.keys().next().value!);
+      return doc;
+    };
+  }
 }
