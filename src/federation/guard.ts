@@ -38,10 +38,9 @@ export function jsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxObjects = 
   return { depth: max, objects };
 }
 
-/** A response refusing the body, or null when it may go on to Fedify. */
-export function refuseInboxBody(body: ArrayBuffer): Response | null {
+/** A response refusing the body (its bytes and their text), or null when it may go on to Fedify. */
+export function refuseInboxBody(body: ArrayBuffer, text: string): Response | null {
   if (body.byteLength > MAX_INBOX_BYTES) return new Response("Payload too large", { status: 413 });
-  const text = new TextDecoder().decode(body);
   const shape = jsonShape(text);
   if (shape.depth > MAX_JSON_DEPTH) return new Response("JSON nested too deeply", { status: 400 });
   if (shape.objects > MAX_JSON_OBJECTS) return new Response("Too many JSON objects", { status: 400 });
@@ -100,10 +99,10 @@ export function selfActivityActor(doc: Record<string, unknown> | null): string |
   return null;
 }
 
-/** The inbox body as a JSON object, parsed once for the checks above Fedify; null when it is not one (Fedify answers it). */
-export function parseInboxBody(body: ArrayBuffer): Record<string, unknown> | null {
+/** The inbox body's text as a JSON object, parsed once for the checks above Fedify; null when it is not one (Fedify answers it). */
+export function parseInboxBody(text: string): Record<string, unknown> | null {
   try {
-    const doc = JSON.parse(new TextDecoder().decode(body)) as unknown;
+    const doc = JSON.parse(text) as unknown;
     return doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
   } catch {
     return null;

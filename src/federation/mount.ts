@@ -12,7 +12,7 @@ import { PATHS, postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
 import { wireRemoteMentions } from "./lookup.ts";
 import { wireReach } from "./reach.ts";
-import { parseInboxBody, refuseExpiredProof, refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
+import { MAX_INBOX_BYTES, parseInboxBody, refuseExpiredProof, refuseInboxBody, refuseWeakSignature, selfActivityActor } from "./guard.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -54,9 +54,11 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
     const target = new URL(path + url.search, ctx.config.origin);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
     if (body && req.method === "POST") {
-      const refused = refuseInboxBody(body) ?? refuseWeakSignature(req.headers);
+      // Decoded once for the checks below (a body over the size cap is refused unread).
+      const text = body.byteLength > MAX_INBOX_BYTES ? "" : new TextDecoder().decode(body);
+      const refused = refuseInboxBody(body, text) ?? refuseWeakSignature(req.headers);
       if (refused) return refused;
-      const doc = parseInboxBody(body);
+      const doc = parseInboxBody(text);
       const expired = refuseExpiredProof(doc);
       if (expired) return expired;
       const self = selfActivityActor(doc);
