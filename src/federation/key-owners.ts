@@ -102,11 +102,37 @@ export function installLoaders<T>(federation: Federation<T>, opts: { kv: KvStore
   f.contextLoaderFactory = () => preloadedContextsOnly();
   const contextLoader = f.contextLoaderFactory();
   const base = { allowPrivateAddress: opts.allowPrivateAddress, dispatcher: opts.dispatcher };
+  // Fedify asks for a loader with every context it makes, several per inbox job; each
+  // new kvCache compiled a URLPattern. The loaders hold no per-request state, so one is
+  // kept per user agent (and signing key).
+  const loaders = new BoundedMap<DocumentLoader>(1000);
   f.documentLoaderFactory = (o) =>
-    guardKeyOwners(kvCache({ loader: weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent }), kv: opts.kv, prefix: ["_fedify", "remoteDocument"] }), contextLoader, opts.timeoutMs);
+    loaders.get(`plain ${JSON.stringify(o?.userAgent ?? null)}`, () =>
+      guardKeyOwners(kvCache({ loader: weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent }), kv: opts.kv, prefix: ["_fedify", "remoteDocument"] }), contextLoader, opts.timeoutMs),
+    );
   const recent = new RecentDocuments();
   f.authenticatedDocumentLoaderFactory = (identity, o) =>
-    guardKeyOwners(recent.around(identity.keyId.href, weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent, identity })), contextLoader, opts.timeoutMs);
+    loaders.get(`signed ${identity.keyId.href} ${JSON.stringify(o?.userAgent ?? null)}`, () =>
+      guardKeyOwners(recent.around(identity.keyId.href, weftDocumentLoader({ ...base, userAgent: o?.userAgent ?? opts.userAgent, identity })), contextLoader, opts.timeoutMs),
+    );
+}
+
+/** Values made on first use and kept, the oldest dropped past `max`. */
+class BoundedMap<V> {
+  readonly #max: number;
+  readonly #values = new Map<string, V>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(key: string, make: () => V): V {
+    let value = this.#values.get(key);
+    if (value === undefined) {
+      value = make();
+      this.#values.set(key, value);
+      if (this.#values.size > this.#max) this.#values.delete(this.#values.keys().next().value!);
+    }
+    return value;
+  }
 }
 
 /**
