@@ -136,31 +136,44 @@ class BoundedMap<V> {
 }
 
 /**
- * Documents a signed fetch loaded in the last few seconds, per signing key, in memory.
- * An unknown actor's first activity had its document fetched twice within milliseconds,
- * both signed by the instance actor: once for the key (inbox verification), once as the
- * sender (the queued job); each signed GET is an RSA signature, a round trip and a parse.
- * Kept per key, never in the shared kv cache: a signed answer may be meant for Weft alone.
+ * Actor documents loaded for a key in the last few seconds, per signing key, in memory,
+ * handed to the next load of the same document without its fragment. An unknown actor's
+ * first activity had its document fetched twice within milliseconds, both signed by the
+ * instance actor: once for the key (`.../users/a#main-key`, inbox verification), once as
+ * the sender (`.../users/a`, the queued job); each signed GET is an RSA signature, a
+ * round trip and a parse.
+ *
+ * Only a key's load is kept, and it is only handed to a load without a fragment: a key
+ * fetched again (Fedify refetches after a failed verification, as after a rotation) always
+ * goes to the network, and a lookup that wants the actor fresh (a Move's target) gets a
+ * copy only when that actor's key was fetched in the same few seconds. Kept per signing
+ * key, never in the shared kv cache: a signed answer may be meant for Weft alone. The
+ * copy's load ran under the first caller's abort signal; a load that failed is dropped.
  */
 export class RecentDocuments {
   static readonly TTL_MS = 10_000;
-  static readonly MAX = 500;
+  /** Documents may be up to 1 MB each (loader.ts): few are kept. */
+  static readonly MAX = 64;
   readonly #docs = new Map<string, { at: number; doc: Promise<RemoteDocument> }>();
 
   around(signer: string, loader: DocumentLoader): DocumentLoader {
     return (url, options) => {
-      // The fragment is never sent: a key id and its actor are one document.
       const hash = url.indexOf("#");
-      const key = `${signer} ${hash < 0 ? url : url.slice(0, hash)}`;
       const now = Date.now();
-      const hit = this.#docs.get(key);
-      if (hit && now - hit.at < RecentDocuments.TTL_MS) return hit.doc;
+      if (hash < 0) {
+        const hit = this.#docs.get(`${signer} ${url}`);
+        return hit && now - hit.at < RecentDocuments.TTL_MS ? hit.doc : loader(url, options);
+      }
+      const key = `${signer} ${url.slice(0, hash)}`;
       const doc = loader(url, options);
       this.#docs.delete(key);
       this.#docs.set(key, { at: now, doc });
-      // A failed load is not kept: the next caller tries again.
       doc.catch(() => this.#docs.get(key)?.doc === doc && this.#docs.delete(key));
-      if (this.#docs.size > RecentDocuments.MAX) this.#docs.delete(this.#docs.keys().next().value!);
+      // Oldest first (insertion order): expired ones go at once, and never more than MAX.
+      for (const [k, v] of this.#docs) {
+        if (this.#docs.size <= RecentDocuments.MAX && now - v.at < RecentDocuments.TTL_MS) break;
+        this.#docs.delete(k);
+      }
       return doc;
     };
   }

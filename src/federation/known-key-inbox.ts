@@ -12,10 +12,12 @@
 // Anything else goes to Fedify unchanged: an unknown or uncached key, RFC 9421, Linked
 // Data signatures and integrity proofs, `created`/`expires` parameters, several digests,
 // a signature that fails here (Fedify then fetches the key again, as after a rotation),
-// a key whose owner is not the activity's actor. A shortcut never answers 401 itself, so
+// a key whose owner is not the activity's actor, a document whose JSON-LD could make
+// Fedify read another actor (plainActor). A shortcut never answers 401 itself, so
 // what is refused, and how, stays Fedify's (and guard.ts's) decision.
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
+import { preloadedContexts } from "@fedify/vocab-runtime";
 
 /** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
 const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
@@ -84,6 +86,51 @@ export function cachedKeyFields(value: unknown): { id: string; owner: string; pe
   return typeof id === "string" && typeof owner === "string" && typeof pem === "string" ? { id, owner, pem } : null;
 }
 
+const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
+/** Terms an inline context may not define: they decide who the actor is. */
+const FIXED_TERMS = new Set(["actor", "id", "type", "as"]);
+
+/** An inline context that defines no term Fedify's parse could read the actor through. */
+function plainInlineContext(context: unknown): boolean {
+  if (!context || typeof context !== "object" || Array.isArray(context)) return false;
+  for (const [term, definition] of Object.entries(context)) {
+    if (term === "@language") continue; // Pleroma's {"@language": "und"}
+    if (term.startsWith("@") || FIXED_TERMS.has(term)) return false;
+    let iri: unknown = definition;
+    if (definition && typeof definition === "object" && !Array.isArray(definition)) {
+      // Scoped contexts and reverse properties could change terms or add an actor.
+      if ("@context" in definition || "@reverse" in definition) return false;
+      iri = (definition as Record<string, unknown>)["@id"];
+    }
+    if (iri === undefined || iri === null) continue;
+    // A keyword alias ("uri": "@id") or another name for as:actor ("by": "as:actor").
+    if (typeof iri !== "string" || iri.startsWith("@") || /actor$/i.test(iri)) return false;
+  }
+  return true;
+}
+
+/**
+ * The activity's actor as Fedify's JSON-LD parse in the queued job will read it, or null
+ * when the document could make that parse read another one. The job trusts the actor it
+ * parses, and this file compares the key's owner with the raw `actor`: an inline context
+ * {"actor": "https://x/ns#a", "by": "as:actor"} made `by` (any victim) the actor Fedify
+ * read while `actor` named the signer (found in review; Fedify's own path refused it by
+ * comparing the parsed actor). So: the ActivityStreams context, other contexts only from
+ * Fedify's preloaded set (Weft loads no others: key-owners.ts), inline contexts that
+ * rename nothing that leads to the actor (Mastodon's and Misskey's pass), no top-level
+ * keyword or full-IRI keys, and `actor` a plain string.
+ */
+export function plainActor(doc: Record<string, unknown>): string | null {
+  const context = doc["@context"];
+  const entries = Array.isArray(context) ? context : [context];
+  if (!entries.includes(AS_CONTEXT)) return null;
+  for (const entry of entries) {
+    if (typeof entry === "string" ? !(entry in preloadedContexts) : !plainInlineContext(entry)) return null;
+  }
+  for (const key of Object.keys(doc)) if ((key.startsWith("@") && key !== "@context") || key.includes(":")) return null;
+  return typeof doc.actor === "string" ? doc.actor : null;
+}
+
 const idOf = (v: unknown): string | undefined => (typeof v === "string" ? v : v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : undefined);
 
 export class KnownKeyInbox {
@@ -100,36 +147,55 @@ export class KnownKeyInbox {
     this.#enqueue = enqueue;
   }
 
-  /** Queues the activity and returns true when it verified here; false leaves it to Fedify. */
+  /**
+   * Queues the activity and returns true when it verified here; false leaves it to
+   * Fedify, also when anything here throws (a malformed header, say). A failure to queue
+   * is not a reason to try Fedify: it throws.
+   */
   async accept(post: InboxPost, now = Date.now()): Promise<boolean> {
+    let message: InboxMessage | null;
+    try {
+      message = await this.#verified(post, now);
+    } catch {
+      return false;
+    }
+    if (!message) return false;
+    await this.#enqueue(message);
+    return true;
+  }
+
+  async #verified(post: InboxPost, now: number): Promise<InboxMessage | null> {
     const { headers, doc } = post;
     const header = headers.get("signature");
-    if (!header || headers.has("signature-input") || "signature" in doc || "proof" in doc) return false;
+    if (!header || headers.has("signature-input") || "signature" in doc || "proof" in doc) return null;
     const params = signatureParams(header);
-    if (!params.keyId || !params.headers || !params.signature || "created" in params || "expires" in params) return false;
+    if (!params.keyId || !params.headers || !params.signature || "created" in params || "expires" in params) return null;
     const signed = params.headers.split(/\s+/g);
-    if (!signed.includes("(request-target)") || !signed.includes("date") || !signed.includes("digest")) return false;
+    // Lower-case header names only, as senders write them: Fedify builds the signing
+    // string from the names as written and reads `host` (only spelled so) from the
+    // canonical request, so `Host` would have let the sender's own Host header be signed.
+    if (!signed.every((name) => name === "(request-target)" || /^[a-z0-9-]+$/.test(name))) return null;
+    if (!signed.includes("(request-target)") || !signed.includes("date") || !signed.includes("digest")) return null;
     const date = Date.parse(headers.get("date") ?? "");
-    if (!(Math.abs(now - date) <= TIME_WINDOW_MS)) return false;
-    if (!this.#digestMatches(headers.get("digest"), post.body)) return false;
-    const actor = idOf(doc.actor);
-    if (typeof doc.id !== "string" || !actor) return false;
+    if (!(Math.abs(now - date) <= TIME_WINDOW_MS)) return null;
+    if (!this.#digestMatches(headers.get("digest"), post.body)) return null;
+    const actor = plainActor(doc);
+    if (typeof doc.id !== "string" || !actor) return null;
 
     const key = await this.#key(params.keyId);
-    if (!key || key.owner !== actor) return false;
+    if (!key || key.owner !== actor) return null;
     const lines: string[] = [];
     for (const name of signed) {
       if (name === "(request-target)") lines.push(`(request-target): post ${post.path}`);
       else if (name === "host") lines.push(`host: ${this.#host}`);
       else {
         const value = headers.get(name);
-        if (value === null) return false;
+        if (value === null) return null;
         lines.push(`${name}: ${value}`);
       }
     }
-    if (!verify("sha256", Buffer.from(lines.join("\n")), key.key, Buffer.from(params.signature, "base64"))) return false;
-
-    await this.#enqueue({
+    if (!verify("sha256", Buffer.from(lines.join("\n")), key.key, Buffer.from(params.signature, "base64"))) return null;
+    return {
       type: "inbox",
       id: crypto.randomUUID(),
       baseUrl: this.#origin,
@@ -138,8 +204,7 @@ export class KnownKeyInbox {
       attempt: 0,
       started: new Date(now).toISOString(),
       traceContext: {},
-    });
-    return true;
+    };
   }
 
   /** One SHA-256 digest that matches the body; anything else is Fedify's to judge. */

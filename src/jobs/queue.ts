@@ -132,7 +132,7 @@ export async function claimJobs(
   // whole backlog (about 100 us a claim at 3,000 queued). Jobs of a dead worker come back
   // through `releaseExpiredLeases`.
   const branches = from.map((f) => {
-    const [queue, cap, rank] = typeof f === "string" ? [f, limit, 1] : [f.queue, Math.min(f.limit, limit), 0];
+    const [queue, cap, rank] = typeof f === "string" ? [f, limit, 1] : [f.queue, Math.max(0, Math.min(f.limit, limit)), 0];
     return sql`SELECT * FROM (
       SELECT id, run_at, ${sql.lit(rank)} AS claim_rank FROM jobs
       WHERE locked_until IS NULL AND queue = ${queue} AND run_at <= ${now}

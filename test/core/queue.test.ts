@@ -83,6 +83,9 @@ test(`one claim serves a capped queue first, within its room, then the rest olde
   const due = await nextDueAt(db, ["events"]);
   assert.ok(due !== null && due <= Date.now() + 60_000 && due > Date.now() + 50_000, `the leases run out first (${due})`);
   assert.equal(await nextDueAt(db, ["nothing-here"]), null);
+  // A ready job due before any lease runs out comes first.
+  await at("events", 500);
+  assert.equal(await nextDueAt(db, ["events", "inbox"]), 500);
 });
 
 test("on SQLite a claim reads each queue through its own index, never a scan of the jobs table", async (t) => {

@@ -9,7 +9,7 @@ import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Weft } from "../../src/app.ts";
 import { WeftKvStore } from "../../src/federation/kv.ts";
-import { cachedKeyFields, KnownKeyInbox, type InboxMessage, type InboxPost } from "../../src/federation/known-key-inbox.ts";
+import { cachedKeyFields, KnownKeyInbox, plainActor, type InboxMessage, type InboxPost } from "../../src/federation/known-key-inbox.ts";
 import { FEDIFY_INBOX_QUEUE } from "../../src/federation/queue.ts";
 import { enqueue } from "../../src/jobs/queue.ts";
 
@@ -38,18 +38,39 @@ function note(actor: string, text: string): Record<string, unknown> {
 
 /** A draft-cavage POST to the shared inbox, signed by `keyId` over `headers`; each part can be spoilt. */
 function signed(doc: Record<string, unknown>, opts: { keyId?: string; key?: KeyObject; headers?: string; host?: string; date?: Date; body?: string; extra?: Record<string, string>; params?: string } = {}): InboxPost {
+  // `host` is both what is signed and the request's Host header (a request signed for
+  // another server and replayed here keeps its Host).
   const body = JSON.stringify(doc);
   const digest = `SHA-256=${createHash("sha256").update(body).digest("base64")}`;
   const date = (opts.date ?? new Date()).toUTCString();
   const list = opts.headers ?? "(request-target) host date digest";
   const values: Record<string, string> = { "(request-target)": "post /ap/inbox", host: opts.host ?? "a.weft.test", date, digest, "content-type": "application/activity+json" };
-  const text = list.split(" ").map((h) => `${h}: ${values[h]}`).join("\n");
+  const text = list.split(" ").map((h) => `${h}: ${values[h.toLowerCase()]}`).join("\n");
   const signature = sign("sha256", Buffer.from(text), opts.key ?? privateKey).toString("base64");
   const keyId = opts.keyId ?? `${mk.actorUri("kim")}#main-key`;
-  const headers = new Headers({ host: "a.weft.test", date, digest, "content-type": "application/activity+json", ...opts.extra });
+  const headers = new Headers({ host: opts.host ?? "a.weft.test", date, digest, "content-type": "application/activity+json", ...opts.extra });
   headers.set("signature", `keyId="${keyId}",algorithm="rsa-sha256",headers="${list}",signature="${signature}"${opts.params ?? ""}`);
   const sent = opts.body ?? body;
   return { path: "/ap/inbox", headers, body: new TextEncoder().encode(sent), doc: JSON.parse(sent), recipient: null };
+}
+
+/**
+ * Documents signed by kim whose JSON-LD makes Fedify read lain as the actor, or could:
+ * found in review, each was queued by the first version of the shortcut.
+ */
+function contextTricks(kim: string): [string, Record<string, unknown>][] {
+  const lain = mk.actorUri("lain");
+  const base = note(kim, "as lain");
+  return [
+    ["an inline context renaming actor and mapping another term to it", { ...base, "@context": [AS, { actor: "https://evil.example/ns#x", by: { "@id": "as:actor", "@type": "@id" } }], by: lain }],
+    ["another term mapped to as:actor", { ...base, "@context": [AS, { by: "as:actor" }], by: lain }],
+    ["a type-scoped context", { ...base, "@context": [AS, { Create: { "@id": "as:Create", "@context": { actor: "https://evil.example/ns#x" } } }] }],
+    ["a keyword alias", { ...base, "@context": [AS, { uri: "@id" }] }],
+    ["a top-level compact IRI key", { ...base, "as:actor": lain }],
+    ["a context Weft does not know", { ...base, "@context": [AS, "https://evil.example/context.jsonld"] }],
+    ["no ActivityStreams context", { ...base, "@context": "https://w3id.org/security/v1" }],
+    ["an actor given as an object", { ...base, actor: { id: kim, type: "Person" } }],
+  ];
 }
 
 function shortcut(): { inbox: KnownKeyInbox; queued: InboxMessage[] } {
@@ -94,13 +115,22 @@ test("an activity signed by a cached key is queued as Fedify queues it, and Fedi
   assert.match(post?.html ?? "", /through the shortcut/);
 });
 
-test("a known sender's next activity, through the running server, is stored once", async () => {
+test("a known sender's next activity, through the running server, takes the shortcut and is stored once", async (t) => {
+  let shortcutTook = 0;
+  const accept = KnownKeyInbox.prototype.accept;
+  t.after(() => void (KnownKeyInbox.prototype.accept = accept));
+  KnownKeyInbox.prototype.accept = async function (this: KnownKeyInbox, ...args: Parameters<KnownKeyInbox["accept"]>) {
+    const took = await accept.apply(this, args);
+    if (took) shortcutTook++;
+    return took;
+  };
   const before = Number((await weft.db.kysely.selectFrom("posts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   const res = await mk.post(INBOX, "kim", note(mk.actorUri("kim"), "second"));
   assert.equal(res.status, 202);
   await cluster.drain();
   const after = Number((await weft.db.kysely.selectFrom("posts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   assert.equal(after, before + 1);
+  assert.equal(shortcutTook, 1, "verified by the shortcut, not by Fedify");
 });
 
 test("everything else is left to Fedify: nothing is queued and nothing is answered", async () => {
@@ -120,9 +150,31 @@ test("everything else is left to Fedify: nothing is queued and nothing is answer
     ["a Linked Data signature in the body", signed({ ...note(kim, "x"), signature: { type: "RsaSignature2017" } })],
     ["an integrity proof in the body", signed({ ...note(kim, "x"), proof: { type: "DataIntegrityProof" } })],
     ["an expires parameter", signed(note(kim, "x"), { params: ",expires=\"99999999999\"" })],
+    ["a signed Host for another server, capitalised (SECURITY-CASES 11)", signed(note(kim, "x"), { headers: "(request-target) Host date digest", host: "elsewhere.example" })],
+    ["a (created) pseudo-header without its parameter", signed(note(kim, "x"), { headers: "(request-target) (created) date digest" })],
+    ...contextTricks(kim).map(([why, doc]) => [why, signed(doc)] as [string, InboxPost]),
   ];
   for (const [why, post] of cases) assert.equal(await inbox.accept(post), false, why);
   assert.equal(queued.length, 0);
+});
+
+test("inline contexts as Mastodon, Misskey and Pleroma send them are read", () => {
+  const kim = mk.actorUri("kim");
+  const mastodon = [AS, "https://w3id.org/security/v1", { ostatus: "http://ostatus.org#", atomUri: "ostatus:atomUri", sensitive: "as:sensitive", toot: "http://joinmastodon.org/ns#", focalPoint: { "@container": "@list", "@id": "toot:focalPoint" }, Hashtag: "as:Hashtag" }];
+  const misskey = [AS, "https://w3id.org/security/v1", { Key: "sec:Key", manuallyApprovesFollowers: "as:manuallyApprovesFollowers", misskey: "https://misskey-hub.net/ns#", _misskey_content: "misskey:_misskey_content", quoteUrl: "as:quoteUrl" }];
+  const pleroma = [AS, "https://w3id.org/security/v1", { "@language": "und" }];
+  for (const context of [AS, mastodon, misskey, pleroma]) assert.equal(plainActor({ ...note(kim, "x"), "@context": context }), kim);
+  for (const [why, doc] of contextTricks(kim)) assert.equal(plainActor(doc), null, why);
+});
+
+test("through the running server, a document naming another actor in its JSON-LD stores nothing as that actor", async () => {
+  const lain = mk.actorUri("lain");
+  const [, trick] = contextTricks(mk.actorUri("kim"))[0];
+  const object: Record<string, unknown> = { ...(trick.object as Record<string, unknown>), attributedTo: lain };
+  const res = await mk.post(INBOX, "kim", { ...trick, object });
+  assert.equal(res.status, 401, "Fedify's path refuses it: the actor it reads does not own the key");
+  await cluster.drain();
+  assert.equal(await weft.db.kysely.selectFrom("posts").select("id").where("uri", "=", object.id as string).executeTakeFirst(), undefined);
 });
 
 test("a personal inbox's activity keeps its recipient", async () => {

@@ -18,7 +18,7 @@ function countingLoader(fail = false) {
   return { calls, load };
 }
 
-test("a document loaded by the same signer moments ago is not fetched again; another signer fetches its own", async () => {
+test("an actor loaded for its key is handed to the next load of the actor by the same signer, and only that", async () => {
   const recent = new RecentDocuments();
   const a = countingLoader();
   const b = countingLoader();
@@ -30,13 +30,31 @@ test("a document loaded by the same signer moments ago is not fetched again; ano
   assert.deepEqual(second.document, first.document);
   await asAlice("https://remote.example/users/kim");
   assert.equal(b.calls.length, 1, "kept per signer");
+  // A key fetched again (Fedify refetches after a failed verification) goes to the network.
+  await asInstance("https://remote.example/users/kim#main-key");
+  assert.equal(a.calls.length, 2);
+  // An actor never loaded for its key is always fetched (a Move's target is read fresh).
+  await asInstance("https://remote.example/users/lain");
+  await asInstance("https://remote.example/users/lain");
+  assert.equal(a.calls.length, 4);
+});
+
+test("at most MAX documents are kept, oldest dropped first", async () => {
+  const recent = new RecentDocuments();
+  const a = countingLoader();
+  const load = recent.around("k", a.load);
+  for (let i = 0; i <= RecentDocuments.MAX; i++) await load(`https://remote.example/users/u${i}#main-key`);
+  const before = a.calls.length;
+  await load("https://remote.example/users/u0");
+  await load(`https://remote.example/users/u${RecentDocuments.MAX}`);
+  assert.equal(a.calls.length, before + 1, "u0 was dropped, the newest kept");
 });
 
 test("a failed load is not remembered", async () => {
   const recent = new RecentDocuments();
   const failing = countingLoader(true);
   const load = recent.around("k", failing.load);
-  await assert.rejects(load("https://remote.example/users/x"));
+  await assert.rejects(load("https://remote.example/users/x#main-key"));
   await assert.rejects(load("https://remote.example/users/x"));
   assert.equal(failing.calls.length, 2);
 });
