@@ -152,8 +152,13 @@ class BoundedMap<V> {
  */
 export class RecentDocuments {
   static readonly TTL_MS = 10_000;
-  /** Documents may be up to 1 MB each (loader.ts): few are kept. */
-  static readonly MAX = 64;
+  /**
+   * Enough for a flood of unknown senders, whose jobs run behind their keys' fetches (64
+   * lost a third of them in the bench's cold phase). Documents over MAX_CHARS (the loader
+   * takes up to 1 MB) are not kept, so this holds 32 MiB of text at most.
+   */
+  static readonly MAX = 500;
+  static readonly MAX_CHARS = 65_536;
   readonly #docs = new Map<string, { at: number; doc: Promise<RemoteDocument> }>();
 
   around(signer: string, loader: DocumentLoader): DocumentLoader {
@@ -168,7 +173,8 @@ export class RecentDocuments {
       const doc = loader(url, options);
       this.#docs.delete(key);
       this.#docs.set(key, { at: now, doc });
-      doc.catch(() => this.#docs.get(key)?.doc === doc && this.#docs.delete(key));
+      const drop = () => this.#docs.get(key)?.doc === doc && this.#docs.delete(key);
+      doc.then((d) => JSON.stringify(d.document).length > RecentDocuments.MAX_CHARS && drop(), drop);
       // Oldest first (insertion order): expired ones go at once, and never more than MAX.
       for (const [k, v] of this.#docs) {
         if (this.#docs.size <= RecentDocuments.MAX && now - v.at < RecentDocuments.TTL_MS) break;

@@ -50,6 +50,17 @@ test("at most MAX documents are kept, oldest dropped first", async () => {
   assert.equal(a.calls.length, before + 1, "u0 was dropped, the newest kept");
 });
 
+test("a large document is not kept", async () => {
+  const recent = new RecentDocuments();
+  const calls: string[] = [];
+  const big = "x".repeat(RecentDocuments.MAX_CHARS);
+  const load = recent.around("k", async (url) => (calls.push(url), { contextUrl: null, documentUrl: url, document: { id: url, summary: big } }));
+  await load("https://remote.example/users/big#main-key");
+  await new Promise((r) => setImmediate(r));
+  await load("https://remote.example/users/big");
+  assert.equal(calls.length, 2);
+});
+
 test("a failed load is not remembered", async () => {
   const recent = new RecentDocuments();
   const failing = countingLoader(true);
