@@ -64,10 +64,14 @@ function contextTricks(kim: string): [string, Record<string, unknown>][] {
   return [
     ["an inline context renaming actor and mapping another term to it", { ...base, "@context": [AS, { actor: "https://evil.example/ns#x", by: { "@id": "as:actor", "@type": "@id" } }], by: lain }],
     ["another term mapped to as:actor", { ...base, "@context": [AS, { by: "as:actor" }], by: lain }],
+    ["as:actor spelt through an inline prefix", { ...base, "@context": [AS, { x: { "@id": "https://www.w3.org/ns/activitystreams#act", "@prefix": true }, by: { "@id": "x:or", "@type": "@id" } }], by: lain }],
+    ["as:actor spelt through a prefix in another inline context", { ...base, "@context": [AS, { x: { "@id": "as:ac", "@prefix": true } }, { by: { "@id": "x:tor", "@type": "@id" } }], by: lain }],
+    ["a term aliasing the actor term", { ...base, "@context": [AS, { by: "actor" }], by: lain }],
     ["a type-scoped context", { ...base, "@context": [AS, { Create: { "@id": "as:Create", "@context": { actor: "https://evil.example/ns#x" } } }] }],
     ["a keyword alias", { ...base, "@context": [AS, { uri: "@id" }] }],
     ["a top-level compact IRI key", { ...base, "as:actor": lain }],
     ["a context Weft does not know", { ...base, "@context": [AS, "https://evil.example/context.jsonld"] }],
+    ["a known context that renames actor (schema.org)", { ...base, "@context": [AS, "http://schema.org/"] }],
     ["no ActivityStreams context", { ...base, "@context": "https://w3id.org/security/v1" }],
     ["an actor given as an object", { ...base, actor: { id: kim, type: "Person" } }],
   ];
