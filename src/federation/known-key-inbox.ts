@@ -17,7 +17,7 @@
 // what is refused, and how, stays Fedify's (and guard.ts's) decision.
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
-import { preloadedContexts } from "@fedify/vocab-runtime";
+import { plainActor } from "./plain-actor.ts";
 
 /** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
 const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
@@ -84,82 +84,6 @@ export function cachedKeyFields(value: unknown): { id: string; owner: string; pe
   const owner = expanded(v, `${SEC}owner`, "@id") ?? idOf(v.owner);
   const pem = expanded(v, `${SEC}publicKeyPem`, "@value") ?? v.publicKeyPem;
   return typeof id === "string" && typeof owner === "string" && typeof pem === "string" ? { id, owner, pem } : null;
-}
-
-const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
-
-/**
- * Preloaded contexts that may stand beside ActivityStreams: all but those that define a
- * term `actor` anywhere (schema.org's `actor` is schema:actor, and after ActivityStreams
- * it would take the name over). Weft loads no contexts but these (key-owners.ts).
- */
-let sideContexts: Set<string> | undefined;
-function isSideContext(url: string): boolean {
-  sideContexts ??= new Set(Object.entries(preloadedContexts).filter(([u, doc]) => u === AS_CONTEXT || !/"actor"\s*:/.test(JSON.stringify(doc))).map(([u]) => u));
-  return sideContexts.has(url);
-}
-/** Terms an inline context may not define: they decide who the actor is. */
-const FIXED_TERMS = new Set(["actor", "id", "type", "as"]);
-
-/** The IRI a term definition's value names: `@id` of an object, the string itself. */
-function definedIri(definition: unknown): unknown {
-  return definition && typeof definition === "object" && !Array.isArray(definition) ? (definition as Record<string, unknown>)["@id"] : definition;
-}
-
-/**
- * `value` with prefixes and terms the inline contexts define expanded, a few levels deep:
- * {"x": "as:act", "by": "x:or"} names as:actor without the word in any one value.
- */
-function expandInline(value: string, terms: Map<string, unknown>, depth = 0): string {
-  if (depth > 4) return value;
-  const colon = value.indexOf(":");
-  const [head, rest] = colon < 0 ? [value, ""] : [value.slice(0, colon), value.slice(colon + 1)];
-  if (rest.startsWith("//")) return value; // an absolute IRI
-  const iri = definedIri(terms.get(head));
-  return typeof iri === "string" && iri !== value ? expandInline(iri + rest, terms, depth + 1) : value;
-}
-
-/** Inline contexts that define no term Fedify's parse could read the actor through. */
-function plainInlineContexts(contexts: Record<string, unknown>[]): boolean {
-  const terms = new Map<string, unknown>(contexts.flatMap((c) => Object.entries(c)));
-  for (const [term, definition] of terms) {
-    if (term === "@language") continue; // Pleroma's {"@language": "und"}
-    if (term.startsWith("@") || FIXED_TERMS.has(term)) return false;
-    // Scoped contexts and reverse properties could change terms or add an actor.
-    if (definition && typeof definition === "object" && ("@context" in definition || "@reverse" in definition)) return false;
-    const iri = definedIri(definition);
-    if (iri === undefined || iri === null) continue;
-    // A keyword alias ("uri": "@id"), or another name for as:actor ("by": "as:actor").
-    if (typeof iri !== "string" || iri.startsWith("@") || /actor$/i.test(expandInline(iri, terms))) return false;
-  }
-  return true;
-}
-
-/**
- * The activity's actor as Fedify's JSON-LD parse in the queued job will read it, or null
- * when the document could make that parse read another one. The job trusts the actor it
- * parses, and this file compares the key's owner with the raw `actor`: an inline context
- * {"actor": "https://x/ns#a", "by": "as:actor"} made `by` (any victim) the actor Fedify
- * read while `actor` named the signer (found in review; Fedify's own path refused it by
- * comparing the parsed actor). So: the ActivityStreams context, other contexts only from
- * Fedify's preloaded set (Weft loads no others: key-owners.ts), inline contexts that
- * rename nothing that leads to the actor (Mastodon's and Misskey's pass), no top-level
- * keyword or full-IRI keys, and `actor` a plain string.
- */
-export function plainActor(doc: Record<string, unknown>): string | null {
-  const context = doc["@context"];
-  const entries = Array.isArray(context) ? context : [context];
-  if (!entries.includes(AS_CONTEXT)) return null;
-  const inline: Record<string, unknown>[] = [];
-  for (const entry of entries) {
-    if (typeof entry === "string") {
-      if (!isSideContext(entry)) return null;
-    } else if (entry && typeof entry === "object" && !Array.isArray(entry)) inline.push(entry as Record<string, unknown>);
-    else return null;
-  }
-  if (!plainInlineContexts(inline)) return null;
-  for (const key of Object.keys(doc)) if ((key.startsWith("@") && key !== "@context") || key.includes(":")) return null;
-  return typeof doc.actor === "string" ? doc.actor : null;
 }
 
 const idOf = (v: unknown): string | undefined => (typeof v === "string" ? v : v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : undefined);

@@ -1,0 +1,99 @@
+// The actor of an inbox activity, read from its JSON without JSON-LD, and only where
+// JSON-LD could not read another one. known-key-inbox.ts compares a signature's key owner
+// with this; the queued job then parses the same document with Fedify's vocabulary and
+// trusts the actor it reads (ADR 0012). Inline contexts can rename terms: in review,
+// {"actor": "https://x/ns#a", "by": "as:actor"} made `by`, naming any victim, the actor
+// Fedify read while `actor` named the signer, and so did redefining a term after another
+// was defined through it, and spelling as:actor in two halves through `@prefix` terms.
+// So this accepts a small, strict shape, which Mastodon's, Misskey's, GoToSocial's,
+// Pleroma's and Lemmy's activities have, and returns null for anything else (Fedify's
+// own path then decides).
+import { preloadedContexts } from "@fedify/vocab-runtime";
+
+const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
+/** Terms an inline context may not define: they decide who the actor is, or what IRIs mean. */
+const FIXED_TERMS = new Set(["actor", "id", "type", "as", "http", "https"]);
+/** Keys a term definition object may have; none of them can rename another term. */
+const DEFINITION_KEYS = new Set(["@id", "@type", "@container", "@language"]);
+
+/**
+ * A context URL that may stand beside ActivityStreams: one Weft loads as empty (it loads
+ * only Fedify's preloaded contexts: key-owners.ts), or a preloaded one that defines no
+ * term `actor` anywhere (schema.org's `actor` is schema:actor: after ActivityStreams it
+ * takes the name over and Fedify reads no actor).
+ */
+function isSideContext(url: string): boolean {
+  const doc = (preloadedContexts as Record<string, unknown>)[url];
+  return doc === undefined || url === AS_CONTEXT || !/"actor"\s*:/.test(JSON.stringify(doc));
+}
+
+/** The IRI a term definition names: its `@id`, or the string itself. */
+function definedIri(definition: unknown): unknown {
+  return definition && typeof definition === "object" ? (definition as Record<string, unknown>)["@id"] : definition;
+}
+
+/**
+ * `value` with the inline terms it goes through expanded: a term (`by` -> `q` -> `as:actor`)
+ * or a prefix (`x:actor` with `x` the ActivityStreams namespace). Without `@prefix` (not
+ * accepted), a prefix's IRI must end with a delimiter, so an expanded IRI ends with the
+ * text after the colon.
+ */
+function expandInline(value: string, terms: Map<string, unknown>, depth = 0): string {
+  const colon = value.indexOf(":");
+  const [head, rest] = colon < 0 ? [value, ""] : [value.slice(0, colon), value.slice(colon)];
+  const iri = definedIri(terms.get(head));
+  if (depth > 8 || typeof iri !== "string" || rest.startsWith("://")) return value;
+  const base = expandInline(iri, terms, depth + 1);
+  return colon < 0 ? base : base + rest.slice(1);
+}
+
+/**
+ * Inline contexts that define no term Fedify's parse could read the actor through: each
+ * term defined once (a later definition does not change what was defined through the
+ * earlier one), as a string or an object of DEFINITION_KEYS, never null, never a keyword
+ * alias, and none naming as:actor however it is spelt.
+ */
+function plainInlineContexts(contexts: Record<string, unknown>[]): boolean {
+  const terms = new Map<string, unknown>();
+  for (const context of contexts) {
+    for (const [term, definition] of Object.entries(context)) {
+      if (term === "@language" && typeof definition === "string") continue; // Pleroma's "und"
+      if (term.startsWith("@") || term.includes(":") || FIXED_TERMS.has(term) || terms.has(term)) return false;
+      if (definition && typeof definition === "object") {
+        if (Array.isArray(definition) || !Object.keys(definition).every((k) => DEFINITION_KEYS.has(k))) return false;
+      } else if (typeof definition !== "string") return false;
+      terms.set(term, definition);
+    }
+  }
+  for (const definition of terms.values()) {
+    const iri = definedIri(definition);
+    if (iri === undefined) continue; // {"@type": ...} alone: the term itself, under the vocabulary
+    if (typeof iri !== "string" || iri.startsWith("@") || /actor$/i.test(expandInline(iri, terms))) return false;
+  }
+  return true;
+}
+
+/**
+ * The activity's actor as Fedify's parse will read it, or null when the document could
+ * make that parse read another one (or none). The ActivityStreams context; other context
+ * URLs only as isSideContext allows; inline contexts as plainInlineContexts allows; no
+ * top-level keyword or compact-IRI keys; `actor` an absolute http(s) URL in the form a
+ * URL parser writes it, which no context can reinterpret.
+ */
+export function plainActor(doc: Record<string, unknown>): string | null {
+  const context = doc["@context"];
+  const entries = Array.isArray(context) ? context : [context];
+  if (!entries.includes(AS_CONTEXT)) return null;
+  const inline: Record<string, unknown>[] = [];
+  for (const entry of entries) {
+    if (typeof entry === "string") {
+      if (!isSideContext(entry)) return null;
+    } else if (entry && typeof entry === "object" && !Array.isArray(entry)) inline.push(entry as Record<string, unknown>);
+    else return null;
+  }
+  if (!plainInlineContexts(inline)) return null;
+  for (const key of Object.keys(doc)) if ((key.startsWith("@") && key !== "@context") || key.includes(":")) return null;
+  const actor = doc.actor;
+  if (typeof actor !== "string" || !/^https?:\/\//.test(actor) || !URL.canParse(actor) || new URL(actor).href !== actor) return null;
+  return actor;
+}
