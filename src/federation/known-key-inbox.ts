@@ -18,6 +18,7 @@
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
 import { plainActor } from "./plain-actor.ts";
+import { VERIFIED_ACTOR_FIELD } from "./verified-actor.ts";
 
 /** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
 const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
@@ -35,6 +36,8 @@ export interface InboxMessage {
   attempt: 0;
   started: string;
   traceContext: Record<string, string>;
+  /** Weft's own field (Fedify ignores it): the actor whose key signed (verified-actor.ts). */
+  [VERIFIED_ACTOR_FIELD]: string;
 }
 
 export interface InboxPost {
@@ -159,6 +162,7 @@ export class KnownKeyInbox {
       attempt: 0,
       started: new Date(now).toISOString(),
       traceContext: {},
+      [VERIFIED_ACTOR_FIELD]: actor,
     };
   }
 

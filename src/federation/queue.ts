@@ -8,6 +8,7 @@ import type { Db } from "../db/kysely.ts";
 import { enqueueMany } from "../jobs/queue.ts";
 import type { JobSignal, Worker } from "../jobs/worker.ts";
 import { firstAttemptOf } from "./outbox-message.ts";
+import { withVerifiedActor } from "./verified-actor.ts";
 
 /** Deliveries (Fedify's outbox queue; fan-out messages an older Weft queued run here too). */
 export const FEDIFY_QUEUE = "fedify";
@@ -101,7 +102,7 @@ export class WeftMessageQueue implements MessageQueue {
     this.#worker.handle(this.#name, async (payload) => {
       if (await this.#refusedInbox(payload)) return;
       if (this.#firstAttempt && (await this.#firstAttempt(payload))) return;
-      await handler(payload);
+      await withVerifiedActor(payload, () => handler(payload));
     }, { maxAttempts: 1, backoffMs: () => 0 }, { concurrency: this.#concurrency });
     return new Promise((resolve) => {
       if (!options?.signal) return; // lives as long as the process

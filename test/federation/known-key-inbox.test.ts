@@ -16,6 +16,7 @@ import { Activity } from "@fedify/vocab";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { FEDIFY_INBOX_QUEUE } from "../../src/federation/queue.ts";
+import { VERIFIED_ACTOR_FIELD } from "../../src/federation/verified-actor.ts";
 import { enqueue } from "../../src/jobs/queue.ts";
 
 const ORIGIN = "https://a.weft.test";
@@ -118,13 +119,27 @@ test("an activity signed by a cached key is queued as Fedify queues it, and Fedi
   assert.equal(await inbox.accept(signed(doc)), true);
   assert.equal(queued.length, 1);
   const m = queued[0];
-  assert.deepEqual({ type: m.type, baseUrl: m.baseUrl, identifier: m.identifier, attempt: m.attempt, activity: m.activity }, { type: "inbox", baseUrl: ORIGIN, identifier: null, attempt: 0, activity: doc });
+  assert.deepEqual({ type: m.type, baseUrl: m.baseUrl, identifier: m.identifier, attempt: m.attempt, activity: m.activity, verified: m[VERIFIED_ACTOR_FIELD] }, { type: "inbox", baseUrl: ORIGIN, identifier: null, attempt: 0, activity: doc, verified: mk.actorUri("kim") });
   // The message, put on Weft's inbox queue, is run by Fedify's own handler and listener.
   await enqueue(weft.db.kysely, FEDIFY_INBOX_QUEUE, m);
   weft.signal.notify();
   await cluster.drain();
   const post = await weft.db.kysely.selectFrom("posts").select("html").where("uri", "=", (doc.object as { id: string }).id).executeTakeFirst();
   assert.match(post?.html ?? "", /through the shortcut/);
+});
+
+test("a queued activity whose parsed actor is not the one the shortcut verified is dropped by the job", async () => {
+  const lain = mk.actorUri("lain");
+  const run = async (verified: string) => {
+    const doc = note(lain, `verified for ${verified}`);
+    const message = { type: "inbox", id: crypto.randomUUID(), baseUrl: ORIGIN, activity: doc, identifier: null, attempt: 0, started: new Date().toISOString(), traceContext: {}, [VERIFIED_ACTOR_FIELD]: verified };
+    await enqueue(weft.db.kysely, FEDIFY_INBOX_QUEUE, message);
+    weft.signal.notify();
+    await cluster.drain();
+    return weft.db.kysely.selectFrom("posts").select("id").where("uri", "=", (doc.object as { id: string }).id).executeTakeFirst();
+  };
+  assert.equal(await run(mk.actorUri("kim")), undefined, "signed by kim, read as lain: nothing stored");
+  assert.ok(await run(lain), "the same activity verified for lain is stored");
 });
 
 test("a known sender's next activity, through the running server, takes the shortcut and is stored once", async (t) => {

@@ -10,6 +10,7 @@ import { logger } from "../../log.ts";
 import { asActorToAccountFields } from "../mappers/as-to-domain.ts";
 import { sharedAccount, type FedData } from "../context.ts";
 import { isLocalUri, localIdOf } from "../uris.ts";
+import { verifiedActor } from "../verified-actor.ts";
 
 export type Ctx = InboxContext<FedData>;
 
@@ -23,6 +24,12 @@ export async function senderOf(ctx: Ctx, activity: Activity): Promise<Account | 
   if (isLocalUri(ctx.origin, activity.id) || !activity.actorId || isLocalUri(ctx.origin, activity.actorId)) return null;
   // The activity's id must be on its actor's server.
   if (activity.id && activity.id.origin !== activity.actorId.origin) return null;
+  // Verified by Weft's shortcut for one actor, read by Fedify as another (verified-actor.ts).
+  const verified = verifiedActor();
+  if (verified !== undefined && verified !== activity.actorId.href) {
+    log.warn("dropped {id}: signed by {verified}, but its JSON-LD names {actor}", { id: activity.id?.href, verified, actor: activity.actorId.href });
+    return null;
+  }
   const { remote } = ctx.data;
   const known = await remote.findAccountByUri(activity.actorId.href);
   if (known) {
