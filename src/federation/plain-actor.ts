@@ -16,6 +16,9 @@ const FIXED_TERMS = new Set(["actor", "id", "type", "as", "http", "https"]);
 /** Keys a term definition object may have; none of them can rename another term. */
 const DEFINITION_KEYS = new Set(["@id", "@type", "@container", "@language"]);
 
+/** isSideContext's answers for the preloaded contexts (a handful, fixed at build time). */
+const sideContexts = new Map<string, boolean>();
+
 /**
  * A context URL that may stand beside ActivityStreams: one Weft loads as empty (it loads
  * only Fedify's preloaded contexts: key-owners.ts), or a preloaded one that defines no
@@ -24,8 +27,14 @@ const DEFINITION_KEYS = new Set(["@id", "@type", "@container", "@language"]);
  */
 function isSideContext(url: string): boolean {
   const doc = (preloadedContexts as Record<string, unknown>)[url];
-  return doc === undefined || url === AS_CONTEXT || !/"actor"\s*:/.test(JSON.stringify(doc));
+  if (doc === undefined || url === AS_CONTEXT) return true;
+  // Read once per preloaded context (static data; Mastodon names the security context in
+  // every activity), not serialized again for each POST.
+  let side = sideContexts.get(url);
+  if (side === undefined) sideContexts.set(url, (side = !/"actor"\s*:/.test(JSON.stringify(doc))));
+  return side;
 }
+
 
 /** The IRI a term definition names: its `@id`, or the string itself. */
 function definedIri(definition: unknown): unknown {
