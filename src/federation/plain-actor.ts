@@ -35,7 +35,6 @@ function isSideContext(url: string): boolean {
   return side;
 }
 
-
 /** The IRI a term definition names: its `@id`, or the string itself. */
 function definedIri(definition: unknown): unknown {
   return definition && typeof definition === "object" ? (definition as Record<string, unknown>)["@id"] : definition;
