@@ -18,7 +18,11 @@ export const log = logger("federation", "inbox");
 
 const REFRESH_MS = 24 * 3600_000;
 
-/** The sender as a stored remote account, or null when the activity must be refused. */
+/**
+ * The sender as a stored remote account, or null when the activity must be refused. Every
+ * listener calls this first: it is also where an activity verified by Weft's shortcut for
+ * another actor than the one Fedify parsed is dropped (verified-actor.ts).
+ */
 export async function senderOf(ctx: Ctx, activity: Activity): Promise<Account | null> {
   // An activity claiming an id on our own domain is forged (SECURITY-CASES 26, Lemmy#4611).
   if (isLocalUri(ctx.origin, activity.id) || !activity.actorId || isLocalUri(ctx.origin, activity.actorId)) return null;
