@@ -13,8 +13,10 @@
 // Data signatures and integrity proofs, `created`/`expires` parameters, several digests,
 // a signature that fails here (Fedify then fetches the key again, as after a rotation),
 // a key whose owner is not the activity's actor, a document whose JSON-LD could make
-// Fedify read another actor (plainActor). A shortcut never answers 401 itself, so
-// what is refused, and how, stays Fedify's (and guard.ts's) decision.
+// Fedify read another actor (plain-actor.ts), signed header names not in lower case. A
+// shortcut never answers 401 itself, so what is refused, and how, stays Fedify's (and
+// guard.ts's) decision. The queued message names the actor verified here, and the job
+// drops the activity if Fedify's parse reads another (verified-actor.ts).
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
 import { plainActor } from "./plain-actor.ts";
