@@ -84,6 +84,11 @@ export function refuseWeakSignature(headers: Headers): Response | null {
   return null;
 }
 
+/** The id a JSON value names: the string itself, or an object's string `id`. */
+export function idOf(v: unknown): string | undefined {
+  return typeof v === "string" ? v : v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : undefined;
+}
+
 /**
  * The actor of a Delete or Update that an actor sends about itself, read cheaply from the
  * body; null for anything else. Mastodon's servers send such a Delete to every server
@@ -93,7 +98,6 @@ export function refuseWeakSignature(headers: Headers): Response | null {
  */
 export function selfActivityActor(doc: Record<string, unknown> | null): string | null {
   if (!doc) return null;
-  const idOf = (v: unknown) => (typeof v === "string" ? v : v && typeof v === "object" ? (v as { id?: unknown }).id : undefined);
   const actor = idOf(doc.actor);
   if ((doc.type === "Delete" || doc.type === "Update") && typeof actor === "string" && idOf(doc.object) === actor) return actor;
   return null;

@@ -19,6 +19,7 @@
 // drops the activity if Fedify's parse reads another (verified-actor.ts).
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
+import { idOf } from "./guard.ts";
 import { plainActor } from "./plain-actor.ts";
 import { VERIFIED_ACTOR_FIELD } from "./verified-actor.ts";
 
@@ -91,7 +92,6 @@ export function cachedKeyFields(value: unknown): { id: string; owner: string; pe
   return typeof id === "string" && typeof owner === "string" && typeof pem === "string" ? { id, owner, pem } : null;
 }
 
-const idOf = (v: unknown): string | undefined => (typeof v === "string" ? v : v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : undefined);
 
 export class KnownKeyInbox {
   readonly #kv: KvStore;
