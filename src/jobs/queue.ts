@@ -129,8 +129,9 @@ export async function claimJobs(
   // run_at, id) of jobs nobody holds and stopping after its LIMIT; the outer query orders
   // those few rows. A single scan of all ready jobs in run_at order walked past every job
   // of the other queues: under an inbox flood each claim of a delivery read the inbox's
-  // whole backlog (about 100 us a claim at 3,000 queued). Jobs of a dead worker come back
-  // through `releaseExpiredLeases`.
+  // whole backlog (375 us a claim at 3,000 queued, 3.6 ms at 30,000; migration 0009).
+  // Jobs of a dead worker come back through `releaseExpiredLeases`.
+  if (from.length === 0 || limit <= 0) return [];
   const branches = from.map((f) => {
     const [queue, cap, rank] = typeof f === "string" ? [f, limit, 1] : [f.queue, Math.max(0, Math.min(f.limit, limit)), 0];
     return sql`SELECT * FROM (
@@ -138,7 +139,6 @@ export async function claimJobs(
       WHERE locked_until IS NULL AND queue = ${queue} AND run_at <= ${now}
       ORDER BY run_at, id LIMIT ${cap} ${lock}) AS ${sql.id(`q${rank}_${queue.replace(/\W/g, "_")}`)}`;
   });
-  if (branches.length === 0 || limit <= 0) return [];
   const { rows } = await sql<JobsTable>`
     UPDATE jobs SET locked_until = ${lockedUntil}, attempts = attempts + 1
     WHERE id IN (
