@@ -54,6 +54,9 @@ export interface InboxPost {
   recipient: string | null;
 }
 
+/** Handles a verified activity at once; false (or a throw) queues it instead. */
+export type DirectHandler = (activity: Record<string, unknown>, actor: string) => Promise<boolean>;
+
 interface ImportedKey {
   pem: string;
   owner: string;
@@ -108,11 +111,12 @@ export class KnownKeyInbox {
   }
 
   /**
-   * Queues the activity and returns true when it verified here; false leaves it to
-   * Fedify, also when anything here throws (a malformed header, say). A failure to queue
-   * is not a reason to try Fedify: it throws.
+   * Takes the activity when it verified here, and returns true: `direct` may store it at
+   * once (inbox/direct-create.ts); otherwise, or if that fails, it is queued. False leaves
+   * it to Fedify, also when anything here throws (a malformed header, say). A failure to
+   * queue is not a reason to try Fedify: it throws.
    */
-  async accept(post: InboxPost, now = Date.now()): Promise<boolean> {
+  async accept(post: InboxPost, direct?: DirectHandler, now = Date.now()): Promise<boolean> {
     let message: InboxMessage | null;
     try {
       message = await this.#verified(post, now);
@@ -120,6 +124,7 @@ export class KnownKeyInbox {
       return false;
     }
     if (!message) return false;
+    if (direct && (await direct(message.activity, message[VERIFIED_ACTOR_FIELD]).catch(() => false))) return true;
     await this.#enqueue(message);
     return true;
   }

@@ -7,6 +7,7 @@ import { findLocalAccount } from "../db/repositories/accounts.ts";
 import { RemoteService } from "../services/remote.ts";
 import { RemoteInteractionService } from "../services/remote-interactions.ts";
 import { buildFederation } from "./builder.ts";
+import { storeCreateDirectly } from "./inbox/direct-create.ts";
 import { sharedAccount, type FedData } from "./context.ts";
 import { PATHS, postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
@@ -28,6 +29,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
   registerOutbound(ctx, federation, data);
   wireRemoteMentions(ctx, federation, data);
   wireReach(ctx, federation, data);
+  const storeDirectly = (activity: Record<string, unknown>, actor: string) => storeCreateDirectly(data, activity, actor);
 
   app.use("*", async (c, next) => {
     const req = c.req.raw;
@@ -66,7 +68,7 @@ export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void
         return new Response(null, { status: 202 });
       }
       const recipient = doc && (await inboxRecipient(ctx, path));
-      if (doc && recipient !== undefined && (await knownKeyInbox.accept({ path, headers: req.headers, body: new Uint8Array(body), doc, recipient }))) {
+      if (doc && recipient !== undefined && (await knownKeyInbox.accept({ path, headers: req.headers, body: new Uint8Array(body), doc, recipient }, storeDirectly))) {
         return new Response(null, { status: 202 });
       }
     }

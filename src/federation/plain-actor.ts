@@ -36,7 +36,7 @@ function isSideContext(url: string): boolean {
 }
 
 /** The IRI a term definition names: its `@id`, or the string itself. */
-function definedIri(definition: unknown): unknown {
+export function definedIri(definition: unknown): unknown {
   return definition && typeof definition === "object" ? (definition as Record<string, unknown>)["@id"] : definition;
 }
 
@@ -46,7 +46,7 @@ function definedIri(definition: unknown): unknown {
  * accepted), a prefix's IRI must end with a delimiter, so an expanded IRI ends with the
  * text after the colon.
  */
-function expandInline(value: string, terms: Map<string, unknown>, depth = 0): string {
+export function expandInline(value: string, terms: Map<string, unknown>, depth = 0): string {
   const colon = value.indexOf(":");
   const [head, rest] = colon < 0 ? [value, ""] : [value.slice(0, colon), value.slice(colon)];
   const iri = definedIri(terms.get(head));
@@ -61,24 +61,62 @@ function expandInline(value: string, terms: Map<string, unknown>, depth = 0): st
  * earlier one), as a string or an object of DEFINITION_KEYS, never null, never a keyword
  * alias, and none naming as:actor however it is spelt.
  */
-function plainInlineContexts(contexts: Record<string, unknown>[]): boolean {
+function plainInlineContexts(contexts: Record<string, unknown>[]): PlainContext | null {
   const terms = new Map<string, unknown>();
+  let language = false;
   for (const context of contexts) {
     for (const [term, definition] of Object.entries(context)) {
-      if (term === "@language" && typeof definition === "string") continue; // Pleroma's "und"
-      if (term.startsWith("@") || term.includes(":") || FIXED_TERMS.has(term) || terms.has(term)) return false;
+      if (term === "@language" && typeof definition === "string") {
+        language = true; // Pleroma's "und"
+        continue;
+      }
+      if (term.startsWith("@") || term.includes(":") || FIXED_TERMS.has(term) || terms.has(term)) return null;
       if (definition && typeof definition === "object") {
-        if (Array.isArray(definition) || !Object.keys(definition).every((k) => DEFINITION_KEYS.has(k))) return false;
-      } else if (typeof definition !== "string") return false;
+        if (Array.isArray(definition) || !Object.keys(definition).every((k) => DEFINITION_KEYS.has(k))) return null;
+      } else if (typeof definition !== "string") return null;
       terms.set(term, definition);
     }
   }
   for (const definition of terms.values()) {
     const iri = definedIri(definition);
     if (iri === undefined) continue; // {"@type": ...} alone: the term itself, under the vocabulary
-    if (typeof iri !== "string" || iri.startsWith("@") || /actor$/i.test(expandInline(iri, terms))) return false;
+    if (typeof iri !== "string" || iri.startsWith("@") || /actor$/i.test(expandInline(iri, terms))) return null;
   }
-  return true;
+  return { terms, sides: [], language };
+}
+
+/** What a plain document's context holds beside ActivityStreams. */
+export interface PlainContext {
+  /** The inline terms, each defined once. */
+  terms: Map<string, unknown>;
+  /** The other context URLs (isSideContext allows each). */
+  sides: string[];
+  /** An inline `@language` makes every plain string a language-tagged one. */
+  language: boolean;
+}
+
+/**
+ * The context of a document whose JSON-LD cannot make Fedify read another actor (see
+ * plainActor), or null: the ActivityStreams context, side URLs as isSideContext allows,
+ * inline contexts as plainInlineContexts allows, no top-level keyword or compact-IRI keys.
+ */
+export function plainContext(doc: Record<string, unknown>): PlainContext | null {
+  const context = doc["@context"];
+  const entries = Array.isArray(context) ? context : [context];
+  if (!entries.includes(AS_CONTEXT)) return null;
+  const inline: Record<string, unknown>[] = [];
+  const sides: string[] = [];
+  for (const entry of entries) {
+    if (typeof entry === "string") {
+      if (!isSideContext(entry)) return null;
+      if (entry !== AS_CONTEXT) sides.push(entry);
+    } else if (entry && typeof entry === "object" && !Array.isArray(entry)) inline.push(entry as Record<string, unknown>);
+    else return null;
+  }
+  const plain = plainInlineContexts(inline);
+  if (!plain) return null;
+  for (const key of Object.keys(doc)) if ((key.startsWith("@") && key !== "@context") || key.includes(":")) return null;
+  return { ...plain, sides };
 }
 
 /**
@@ -89,18 +127,7 @@ function plainInlineContexts(contexts: Record<string, unknown>[]): boolean {
  * URL parser writes it, which no context can reinterpret.
  */
 export function plainActor(doc: Record<string, unknown>): string | null {
-  const context = doc["@context"];
-  const entries = Array.isArray(context) ? context : [context];
-  if (!entries.includes(AS_CONTEXT)) return null;
-  const inline: Record<string, unknown>[] = [];
-  for (const entry of entries) {
-    if (typeof entry === "string") {
-      if (!isSideContext(entry)) return null;
-    } else if (entry && typeof entry === "object" && !Array.isArray(entry)) inline.push(entry as Record<string, unknown>);
-    else return null;
-  }
-  if (!plainInlineContexts(inline)) return null;
-  for (const key of Object.keys(doc)) if ((key.startsWith("@") && key !== "@context") || key.includes(":")) return null;
+  if (!plainContext(doc)) return null;
   const actor = doc.actor;
   if (typeof actor !== "string" || !/^https?:\/\//.test(actor) || !URL.canParse(actor) || new URL(actor).href !== actor) return null;
   return actor;

@@ -13,10 +13,17 @@ import { isLocalUri, localIdOf } from "../uris.ts";
 import { verifiedActor } from "../verified-actor.ts";
 
 export type Ctx = InboxContext<FedData>;
+/** What reading local ids needs of a context: the inbox's direct path has no Fedify one. */
+export type PostContext = Pick<Ctx, "origin" | "data">;
 
 export const log = logger("federation", "inbox");
 
 const REFRESH_MS = 24 * 3600_000;
+
+/** A stored actor fetched within a day is used as it is; an older one is fetched again. */
+export function freshlyFetched(fetchedAt: string | null | undefined): boolean {
+  return !!fetchedAt && Date.now() - Date.parse(fetchedAt) < REFRESH_MS;
+}
 
 /**
  * The sender as a stored remote account, or null when the activity must be refused. Every
@@ -38,7 +45,7 @@ export async function senderOf(ctx: Ctx, activity: Activity): Promise<Account | 
   const known = await remote.findAccountByUri(activity.actorId.href);
   if (known) {
     const row = await ctx.data.weft.db.kysely.selectFrom("accounts").select("fetched_at").where("id", "=", known.id).executeTakeFirst();
-    if (row?.fetched_at && Date.now() - Date.parse(row.fetched_at) < REFRESH_MS) return known;
+    if (freshlyFetched(row?.fetched_at)) return known;
   }
   const actor = await activity.getActor({ suppressError: true }).catch(() => null);
   if (!actor || !isActor(actor) || actor.id?.href !== activity.actorId.href) return known;
@@ -47,12 +54,12 @@ export async function senderOf(ctx: Ctx, activity: Activity): Promise<Account | 
 }
 
 /** A shared local account named by one of our actor URLs. */
-export async function localActor(ctx: Ctx, uri: URL | string | null | undefined): Promise<Account | null> {
+export async function localActor(ctx: PostContext, uri: URL | string | null | undefined): Promise<Account | null> {
   return sharedAccount(ctx.data.weft, localIdOf(ctx.origin, uri, "users"));
 }
 
 /** A post named by an id: one of ours (only if its author shares) or a stored remote one. */
-export async function postByUri(ctx: Ctx, uri: URL | string | null | undefined): Promise<Post | null> {
+export async function postByUri(ctx: PostContext, uri: URL | string | null | undefined): Promise<Post | null> {
   if (!uri) return null;
   const { weft, remote } = ctx.data;
   const localId = localIdOf(ctx.origin, uri, "posts");

@@ -4,7 +4,8 @@ import type { Create, Object as ASObject } from "@fedify/vocab";
 import type { Account } from "../../domain/account.ts";
 import { asObjectToPostFields, isPostLike, type RemotePostFields } from "../mappers/as-to-domain.ts";
 import type { RemotePostInput } from "../../services/remote.ts";
-import { localActor, postByUri, senderOf, type Ctx } from "./common.ts";
+import type { Post } from "../../domain/post.ts";
+import { localActor, postByUri, senderOf, type Ctx, type PostContext } from "./common.ts";
 import { fetchRemotePost } from "./fetch-post.ts";
 
 const MAX_PARENT_FETCH = 3;
@@ -17,7 +18,15 @@ export async function resolvePostInput(ctx: Ctx, fields: RemotePostFields, depth
   if (!inReplyTo && fields.inReplyToUri && depth < MAX_PARENT_FETCH && !fields.inReplyToUri.startsWith(`${ctx.origin}/`)) {
     inReplyTo = await fetchRemotePost(ctx, new URL(fields.inReplyToUri), depth + 1).catch(() => null);
   }
-  // A reply to a local post we do not serve (author not sharing, or non-public) is refused.
+  return postInputWithParent(ctx, fields, inReplyTo);
+}
+
+/**
+ * The service's input once the parent (if any) is known: quote and mentions resolved
+ * here; null for a reply to a local post we do not serve (author not sharing, or
+ * non-public), which is refused.
+ */
+export async function postInputWithParent(ctx: PostContext, fields: RemotePostFields, inReplyTo: Post | null): Promise<RemotePostInput | null> {
   if (fields.inReplyToUri?.startsWith(`${ctx.origin}/`) && !inReplyTo) return null;
   const quoteOf = await postByUri(ctx, fields.quoteUri);
   const mentionedIds: string[] = [];

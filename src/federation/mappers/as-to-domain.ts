@@ -5,6 +5,7 @@ import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, 
 import type { Visibility } from "../../domain/post.ts";
 import type { RemoteAccountInput } from "../../services/remote.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+import type { PlainNote } from "../plain-note.ts";
 import { mediaTermsOf, type MediaTerms } from "./media-terms.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
 
@@ -168,13 +169,44 @@ export function isPostLike(o: unknown): o is Note | Article | Page | Question | 
 }
 
 export function visibilityOf(object: ASObject, followersUrl: string | null): Visibility {
-  const to = object.toIds.map((u) => u.href);
-  const cc = object.ccIds.map((u) => u.href);
+  return visibilityFrom(object.toIds.map((u) => u.href), object.ccIds.map((u) => u.href), followersUrl);
+}
+
+function visibilityFrom(to: string[], cc: string[], followersUrl: string | null): Visibility {
   if (to.some((u) => PUBLIC.has(u))) return "public";
   if (cc.some((u) => PUBLIC.has(u))) return "unlisted";
   if (followersUrl && [...to, ...cc].includes(followersUrl)) return "followers";
   if ([...to, ...cc].some((u) => u.endsWith("/followers"))) return "followers";
   return "direct";
+}
+
+/** Mentions and hashtags in the order they come, with the caps every path applies. */
+class TagCollector {
+  readonly mentions: string[] = [];
+  readonly hashtags: string[] = [];
+
+  mention(href: string): void {
+    this.mentions.push(href);
+  }
+
+  hashtag(raw: string): void {
+    const name = raw.replace(/^#/, "").normalize("NFKC").toLowerCase();
+    if (name && this.hashtags.length < 20 && !this.hashtags.includes(name)) this.hashtags.push(name);
+  }
+
+  /** More than 50 mentions: the rest of the tags are not read. */
+  get full(): boolean {
+    return this.mentions.length > 50;
+  }
+}
+
+/** A content warning is plain text here; some servers send it as HTML. */
+function summaryText(summary: string | undefined | null): string | null {
+  return htmlToText(sanitizeRemoteHtml(summary)).slice(0, 500) || null;
+}
+
+function languageTag(language: string | null): string | null {
+  return language && /^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(language) ? language : null;
 }
 
 /**
@@ -186,15 +218,11 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
   if (!object.id || !isPostLike(object)) return null;
   // A poll vote (Mastodon, GoToSocial): a Note with a name, no content, replying to the poll.
   if (object instanceof Note && !object.content && object.name && object.replyTargetId) return null;
-  const mentionHrefs: string[] = [];
-  const tags: string[] = [];
+  const tags = new TagCollector();
   for await (const tag of object.getTags(embeddedOnly)) {
-    if (tag instanceof Mention && tag.href) mentionHrefs.push(tag.href.href);
-    else if (tag instanceof Hashtag && tag.name) {
-      const name = tag.name.toString().replace(/^#/, "").normalize("NFKC").toLowerCase();
-      if (name && tags.length < 20 && !tags.includes(name)) tags.push(name);
-    }
-    if (mentionHrefs.length > 50) break;
+    if (tag instanceof Mention && tag.href) tags.mention(tag.href.href);
+    else if (tag instanceof Hashtag && tag.name) tags.hashtag(tag.name.toString());
+    if (tags.full) break;
   }
   // A contentMap arrives as a LanguageString with a locale.
   const locale = (object.contents.find((c) => typeof c !== "string") as { locale?: Intl.Locale } | undefined)?.locale;
@@ -214,19 +242,53 @@ export async function asObjectToPostFields(object: ASObject, followersUrl: strin
     attributedTo: object.attributionId?.href ?? null,
     html,
     text: htmlToText(html),
-    // A content warning is plain text here; some servers send it as HTML.
-    summary: isNote ? (htmlToText(sanitizeRemoteHtml(object.summary?.toString())).slice(0, 500) || null) : null,
+    summary: isNote ? summaryText(object.summary?.toString()) : null,
     sensitive: !!object.sensitive || (isNote && !!object.summary),
-    language: language && /^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(language) ? language : null,
+    language: languageTag(language),
     visibility: visibilityOf(object, followersUrl),
     inReplyToUri: object.replyTargetId?.href ?? null,
     quoteUri: quote?.href ?? null,
-    mentionHrefs,
-    tags,
+    mentionHrefs: tags.mentions,
+    tags: tags.hashtags,
     createdAt: object.published ? new Date(object.published.epochMilliseconds).toISOString() : new Date().toISOString(),
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds).toISOString() : null,
     objectType: isNote ? null : object.constructor.name,
     attachments: await attachmentsOf(object, source),
     title: title?.slice(0, 300) ?? null,
+  };
+}
+
+/**
+ * The fields of a Note read without JSON-LD (plain-note.ts), as asObjectToPostFields
+ * makes them from Fedify's parse of the same document (a test holds the two together).
+ * A plain Note has no attachments, Emoji tags, quote or name.
+ */
+export function plainNoteToPostFields(note: PlainNote, followersUrl: string | null): RemotePostFields {
+  const tags = new TagCollector();
+  for (const tag of note.tags) {
+    if ("mention" in tag) tags.mention(tag.mention);
+    else tags.hashtag(tag.hashtag);
+    if (tags.full) break;
+  }
+  const html = sanitizeRemoteHtml(note.content);
+  return {
+    uri: note.id,
+    url: note.url ?? note.id,
+    attributedTo: note.attributedTo,
+    html,
+    text: htmlToText(html),
+    summary: summaryText(note.summary),
+    sensitive: note.sensitive || !!note.summary,
+    language: languageTag(note.language),
+    visibility: visibilityFrom(note.to, note.cc, followersUrl),
+    inReplyToUri: note.inReplyTo,
+    quoteUri: null,
+    mentionHrefs: tags.mentions,
+    tags: tags.hashtags,
+    createdAt: note.published,
+    editedAt: note.updated,
+    objectType: null,
+    attachments: [],
+    title: null,
   };
 }
