@@ -9,6 +9,7 @@ import type { Post, Visibility } from "../domain/post.ts";
 import { findAccountById, rowToAccount } from "../db/repositories/accounts.ts";
 import { findPostById, rowToPost } from "../db/repositories/posts.ts";
 import { nowIso, transaction, type ServiceDeps, type Tx } from "./deps.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { recordNewPostEffects, writeMentionsAndTags } from "./post-effects.ts";
 import type { PostService } from "./posts.ts";
 import type { MediaService, RemoteMediaInput } from "./media.ts";
@@ -146,33 +147,58 @@ export class RemoteService {
 
   /** Stores a remote post; null when it was deleted before (tombstone) or already stored. */
   async createPost(authorId: string, input: RemotePostInput): Promise<Post | null> {
-    const gone = await this.#db.selectFrom("tombstones").select("uri").where("uri", "=", input.uri).executeTakeFirst();
-    if (gone || (await this.findPostByUri(input.uri))) return null;
+    const id = await transaction(this.#deps, (tx) => this.#insertPost(tx, authorId, input));
+    return id ? findPostById(this.#db, id) : null;
+  }
+
+  /**
+   * createPost for many callers at once, as the inbox's direct path calls it: posts asked
+   * for within one turn of the event loop share a transaction (group-commit.ts). The new
+   * post's id, or null where it was refused; a failure rejects the whole group.
+   */
+  createPostGrouped(authorId: string, input: RemotePostInput): Promise<string | null> {
+    return this.#grouped.add({ authorId, input });
+  }
+
+  readonly #grouped = new GroupCommit<{ authorId: string; input: RemotePostInput }, string | null>((items) =>
+    transaction(this.#deps, async (tx) => {
+      const ids: (string | null)[] = [];
+      for (const { authorId, input } of items) ids.push(await this.#insertPost(tx, authorId, input));
+      return ids;
+    }),
+  );
+
+  async #insertPost(tx: Tx, authorId: string, input: RemotePostInput): Promise<string | null> {
+    const seen = await tx
+      .selectNoFrom((eb) => [
+        eb.selectFrom("tombstones").select(sql<number>`1`.as("x")).where("uri", "=", input.uri).as("gone"),
+        eb.selectFrom("posts").select(sql<number>`1`.as("x")).where("uri", "=", input.uri).as("stored"),
+      ])
+      .executeTakeFirst();
+    if (seen?.gone || seen?.stored) return null;
     const id = newId();
     const parent = input.inReplyTo;
     const quoted = input.quoteOf;
-    await transaction(this.#deps, async (tx) => {
-      await tx
-        .insertInto("posts")
-        .values({
-          id, account_id: authorId, local: 0, text: input.text, html: input.html, summary: input.summary,
-          sensitive: input.sensitive ? 1 : 0, language: input.language, visibility: input.visibility, reply_policy: "anyone",
-          in_reply_to_id: parent?.id ?? null, in_reply_to_account_id: parent?.accountId ?? null,
-          in_reply_to_uri: parent ? null : input.inReplyToUri, quote_of_id: quoted?.id ?? null, repost_of_id: null,
-          replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: input.createdAt, edited_at: null,
-          uri: input.uri, url: input.url, object_type: input.objectType, title: input.title, federated_at: null,
-        })
-        .execute();
-      await writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
-      // Replies stored before this post (out of order, or backfilled) now hang under it.
-      const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
-      const linked = Number(orphans.numUpdatedRows ?? 0);
-      if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
-      // Only URLs are kept; Weft's media proxy fetches them when someone looks.
-      if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
-      await recordNewPostEffects(tx, { id, authorId, visibility: input.visibility }, parent, quoted, input.mentionedIds);
-    });
-    return findPostById(this.#db, id);
+    await tx
+      .insertInto("posts")
+      .values({
+        id, account_id: authorId, local: 0, text: input.text, html: input.html, summary: input.summary,
+        sensitive: input.sensitive ? 1 : 0, language: input.language, visibility: input.visibility, reply_policy: "anyone",
+        in_reply_to_id: parent?.id ?? null, in_reply_to_account_id: parent?.accountId ?? null,
+        in_reply_to_uri: parent ? null : input.inReplyToUri, quote_of_id: quoted?.id ?? null, repost_of_id: null,
+        replies_count: 0, likes_count: 0, reposts_count: 0, quotes_count: 0, created_at: input.createdAt, edited_at: null,
+        uri: input.uri, url: input.url, object_type: input.objectType, title: input.title, federated_at: null,
+      })
+      .execute();
+    await writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
+    // Replies stored before this post (out of order, or backfilled) now hang under it.
+    const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
+    const linked = Number(orphans.numUpdatedRows ?? 0);
+    if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
+    // Only URLs are kept; Weft's media proxy fetches them when someone looks.
+    if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
+    await recordNewPostEffects(tx, { id, authorId, visibility: input.visibility }, parent, quoted, input.mentionedIds);
+    return id;
   }
 
   /** An edit from the post's origin: text and tags change; audience does not (SECURITY-CASES 20). */

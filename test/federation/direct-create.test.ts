@@ -152,17 +152,14 @@ test("a document outside the plain reading is queued and stored by Fedify's path
 });
 
 test("a failure while storing directly queues the activity instead: nothing accepted is lost", async (t) => {
-  const createPost = RemoteService.prototype.createPost;
-  t.after(() => void (RemoteService.prototype.createPost = createPost));
-  let failed = 0;
-  RemoteService.prototype.createPost = async function (this: RemoteService, ...args: Parameters<RemoteService["createPost"]>) {
-    if (failed++ === 0) throw new Error("database gone for a moment");
-    return createPost.apply(this, args);
+  const grouped = RemoteService.prototype.createPostGrouped;
+  t.after(() => void (RemoteService.prototype.createPostGrouped = grouped));
+  RemoteService.prototype.createPostGrouped = async () => {
+    throw new Error("database gone for a moment");
   };
   const { doc, uri } = create();
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
   assert.equal(queued, 1);
   await cluster.drain();
-  assert.ok(await postRow(uri));
-  assert.equal(failed, 2, "the queue's path stored it");
+  assert.ok(await postRow(uri), "the queue's path stored it");
 });

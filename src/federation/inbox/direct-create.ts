@@ -41,6 +41,6 @@ async function store(data: FedData, doc: Record<string, unknown>, actor: string)
   const inReplyTo = await postByUri(ctx, fields.inReplyToUri);
   if (fields.inReplyToUri && !inReplyTo && !isLocalUri(origin, fields.inReplyToUri)) return false;
   const input = await postInputWithParent(ctx, fields, inReplyTo);
-  if (input) await data.remote.createPost(sender.id, input);
+  if (input) await data.remote.createPostGrouped(sender.id, input);
   return true;
 }
