@@ -6,18 +6,11 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import sanitizeHtml from "sanitize-html";
-import { htmlToText, sanitizeRemoteHtml } from "../../src/federation/sanitize.ts";
+import { decodeEscapes, htmlToText, sanitizeRemoteHtml, withLineBreaks } from "../../src/federation/sanitize.ts";
 
 /** The reading htmlToText replaced: sanitize-html with no tag allowed. */
 function parsedText(html: string): string {
-  const withBreaks = html.replace(/<br\s*\/?>/gi, "\n").replace(/<\/p>\s*<p[^>]*>/gi, "\n\n");
-  return sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} })
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .trim();
+  return decodeEscapes(sanitizeHtml(withLineBreaks(html), { allowedTags: [], allowedAttributes: {} }));
 }
 
 const HOSTILE = [
