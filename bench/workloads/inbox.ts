@@ -26,7 +26,7 @@ import { BARE_INBOX_TABLE as BARE_TABLE } from "../lib/bare.ts";
 import { signPost } from "../lib/cavage.ts";
 import { startFleet, type Fleet } from "../lib/fleet.ts";
 import { latencies, runOpenLoop, type OpenLoopResult, type PreparedRequest } from "../lib/openloop.ts";
-import { sampleRss, startScript, type Child } from "../lib/procs.ts";
+import { cpuSeconds, sampleRss, startScript, type Child } from "../lib/procs.ts";
 import { result } from "../lib/results.ts";
 import { summarize } from "../lib/stats.ts";
 import { tempDir, type BenchTarget } from "../lib/targets.ts";
@@ -135,6 +135,8 @@ interface PhaseResult {
   /** Activities per second verified, answered and stored. */
   throughput: number;
   answeredPerSec: number;
+  /** The server's CPU time (all threads) per activity, ms: steadier than rates on a shared machine. */
+  cpuMsPerActivity: number;
 }
 
 function checkAnswers(name: string, r: OpenLoopResult, n: number): void {
@@ -143,12 +145,14 @@ function checkAnswers(name: string, r: OpenLoopResult, n: number): void {
 
 async function phase(name: string, child: Child, db: Db, table: "posts" | typeof BARE_TABLE, fleet: Fleet, b: Batch, rate: number): Promise<PhaseResult> {
   const requests = sign(fleet, child.origin, b);
+  const cpu0 = cpuSeconds(child.pid);
   const load = await runOpenLoop({ origin: child.origin, requests, rate, connections: CONNECTIONS });
   checkAnswers(name, load, b.bodies.length);
   const stored = await waitStored(db, b.notePrefix, b.bodies.length, table);
+  const cpuMsPerActivity = ((cpuSeconds(child.pid) - cpu0) * 1000) / b.bodies.length;
   const n = b.bodies.length;
   const end = Math.max(stored.at, load.start + load.spanMs);
-  return { n, load, storedAt: stored.at, rows: stored.rows, distinct: stored.distinct, throughput: n / ((end - load.start) / 1000), answeredPerSec: n / (load.spanMs / 1000) };
+  return { n, load, storedAt: stored.at, rows: stored.rows, distinct: stored.distinct, throughput: n / ((end - load.start) / 1000), answeredPerSec: n / (load.spanMs / 1000), cpuMsPerActivity };
 }
 
 export async function inbox(ctx: WorkloadContext, target: BenchTarget): Promise<void> {
@@ -194,7 +198,7 @@ async function flood(ctx: WorkloadContext, s: Sizes, site: FreshSite, bare: Chil
   sentToWeft += s.warm;
   const bareWarm = await phase("bare warm", bare, bareDb, BARE_TABLE, fleet, batch(fleet, "bare-warm", warmName, s.warm), s.overload);
   sentToBare += s.warm;
-  ctx.log(`  Weft ${weftWarm.throughput.toFixed(0)}/s stored (answered ${weftWarm.answeredPerSec.toFixed(0)}/s); bare ${bareWarm.throughput.toFixed(0)}/s`);
+  ctx.log(`  Weft ${weftWarm.throughput.toFixed(0)}/s stored (answered ${weftWarm.answeredPerSec.toFixed(0)}/s, CPU ${weftWarm.cpuMsPerActivity.toFixed(2)} ms each); bare ${bareWarm.throughput.toFixed(0)}/s (CPU ${bareWarm.cpuMsPerActivity.toFixed(2)} ms each)`);
   // A ceiling that kept up with the offered rate was not saturated: it is a lower bound.
   if (bareWarm.throughput > 0.9 * s.overload) ctx.log(`  note: the bare ceiling kept up with the offered ${s.overload}/s; its true capacity is higher (Weft's ratio is an upper bound)`);
 
@@ -205,7 +209,7 @@ async function flood(ctx: WorkloadContext, s: Sizes, site: FreshSite, bare: Chil
   const { actorFetches } = await fleet.receipts();
   const bareCold = await phase("bare cold", bare, bareDb, BARE_TABLE, fleet, batch(fleet, "bare-cold", (i) => `cold${i}`, s.cold), s.overload);
   sentToBare += s.cold;
-  ctx.log(`  Weft ${weftCold.throughput.toFixed(0)}/s stored (answered ${weftCold.answeredPerSec.toFixed(0)}/s, ${(actorFetches / s.cold).toFixed(2)} actor fetches per fresh actor); bare ${bareCold.throughput.toFixed(0)}/s`);
+  ctx.log(`  Weft ${weftCold.throughput.toFixed(0)}/s stored (answered ${weftCold.answeredPerSec.toFixed(0)}/s, CPU ${weftCold.cpuMsPerActivity.toFixed(2)} ms each, ${(actorFetches / s.cold).toFixed(2)} actor fetches per fresh actor); bare ${bareCold.throughput.toFixed(0)}/s (CPU ${bareCold.cpuMsPerActivity.toFixed(2)} ms each)`);
 
   const lat: Record<string, { weft: number[]; bare: number[]; rate: number }> = {};
   for (const [kind, capacity] of [["warm", weftWarm.throughput], ["cold", weftCold.throughput]] as const) {
@@ -238,6 +242,7 @@ async function flood(ctx: WorkloadContext, s: Sizes, site: FreshSite, bare: Chil
   for (const [kind, w, b] of [["warm", weftWarm, bareWarm], ["cold", weftCold, bareCold]] as const) {
     ctx.add(result({ ...common, metric: `${kind} keys: activities verified, stored and answered/s (${d})`, value: w.throughput, unit: "act/s", better: "higher", ceiling: b.throughput, ceilingIs, ...(target ? { target } : {}) }));
     ctx.add(result({ ...common, metric: `${kind} keys: answered (202)/s (${d})`, value: w.answeredPerSec, unit: "act/s", better: "higher", ceiling: b.answeredPerSec, ceilingIs }));
+    ctx.add(result({ ...common, metric: `${kind} keys: server CPU per activity (${d})`, value: w.cpuMsPerActivity, unit: "ms", better: "lower", ceiling: b.cpuMsPerActivity, ceilingIs }));
     const l = lat[kind];
     const wl = summarize(l.weft);
     const bl = summarize(l.bare);

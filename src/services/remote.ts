@@ -169,10 +169,12 @@ export class RemoteService {
   );
 
   async #insertPost(tx: Tx, authorId: string, input: RemotePostInput): Promise<string | null> {
+    // One statement: deleted before, stored already, and whether replies wait for it.
     const seen = await tx
       .selectNoFrom((eb) => [
         eb.selectFrom("tombstones").select(sql<number>`1`.as("x")).where("uri", "=", input.uri).as("gone"),
         eb.selectFrom("posts").select(sql<number>`1`.as("x")).where("uri", "=", input.uri).as("stored"),
+        eb.selectFrom("posts").select(sql<number>`1`.as("x")).where("in_reply_to_uri", "=", input.uri).limit(1).as("orphaned"),
       ])
       .executeTakeFirst();
     if (seen?.gone || seen?.stored) return null;
@@ -192,9 +194,11 @@ export class RemoteService {
       .execute();
     await writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
     // Replies stored before this post (out of order, or backfilled) now hang under it.
-    const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
-    const linked = Number(orphans.numUpdatedRows ?? 0);
-    if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
+    if (seen?.orphaned) {
+      const orphans = await tx.updateTable("posts").set({ in_reply_to_id: id, in_reply_to_account_id: authorId, in_reply_to_uri: null }).where("in_reply_to_uri", "=", input.uri).executeTakeFirst();
+      const linked = Number(orphans.numUpdatedRows ?? 0);
+      if (linked > 0) await tx.updateTable("posts").set({ replies_count: linked }).where("id", "=", id).execute();
+    }
     // Only URLs are kept; Weft's media proxy fetches them when someone looks.
     if (this.#media && input.attachments?.length) await this.#media.addRemote(tx, authorId, id, input.attachments);
     await recordNewPostEffects(tx, { id, authorId, visibility: input.visibility }, parent, quoted, input.mentionedIds);

@@ -6,7 +6,7 @@ import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { rmSync } from "node:fs";
 import { sql } from "kysely";
-import { claimJobs, countJobs, enqueue, nextDueAt, releaseExpiredLeases } from "../../src/jobs/queue.ts";
+import { claimJobs, countJobs, enqueue, nextDueAt, readyJobQuery, releaseExpiredLeases } from "../../src/jobs/queue.ts";
 import { JobSignal, Worker } from "../../src/jobs/worker.ts";
 import { testDatabaseUrl, dialect } from "../helpers/server.ts";
 
@@ -104,6 +104,10 @@ test("on SQLite a claim reads each queue through its own index, never a scan of 
   const details = plan.rows.map((r) => r.detail).join("\n");
   assert.match(details, /USING (COVERING )?INDEX jobs_ready_in_queue/);
   assert.doesNotMatch(details, /SCAN jobs/);
+  // The read that spares an empty claim its write transaction probes the same index.
+  const probe = readyJobQuery(db, ["a", "b"], 1).compile();
+  const probePlan = await db.kysely.executeQuery<{ detail: string }>({ ...probe, sql: `EXPLAIN QUERY PLAN ${probe.sql}` });
+  assert.match(probePlan.rows.map((r) => r.detail).join("\n"), /SEARCH jobs USING (COVERING )?INDEX jobs_ready_in_queue/);
 });
 
 test("a failing job is retried with backoff and then succeeds", async (t) => {

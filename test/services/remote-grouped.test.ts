@@ -74,3 +74,16 @@ test("a group is capped: more posts than the cap take more than one transaction,
   assert.equal(transactions, 3);
   assert.equal(ids.filter(Boolean).length, 150);
 });
+
+test("replies stored before their parent hang under it once it comes, grouped or not", async () => {
+  for (const create of [(i: RemotePostInput) => remote.createPostGrouped(authorId, i), async (i: RemotePostInput) => (await remote.createPost(authorId, i))?.id ?? null]) {
+    const parent = input();
+    const replies = [input(), input()].map((r) => ({ ...r, inReplyToUri: parent.uri }));
+    for (const r of replies) assert.ok(await create(r));
+    const parentId = await create(parent);
+    const rows = await weft.db.kysely.selectFrom("posts").select(["in_reply_to_id", "in_reply_to_uri"]).where("uri", "in", replies.map((r) => r.uri)).execute();
+    assert.deepEqual(rows.map((r) => ({ ...r })), replies.map(() => ({ in_reply_to_id: parentId, in_reply_to_uri: null })));
+    const p = await weft.db.kysely.selectFrom("posts").select("replies_count").where("id", "=", parentId!).executeTakeFirstOrThrow();
+    assert.equal(Number(p.replies_count), 2);
+  }
+});
