@@ -87,3 +87,12 @@ test("replies stored before their parent hang under it once it comes, grouped or
     assert.equal(Number(p.replies_count), 2);
   }
 });
+
+test("a reply in the same group as its parent hangs under it", async () => {
+  const parent = input();
+  const reply = { ...input(), inReplyToUri: parent.uri };
+  const [replyId, parentId] = await Promise.all([remote.createPostGrouped(authorId, reply), remote.createPostGrouped(authorId, parent)]);
+  const row = await weft.db.kysely.selectFrom("posts").select(["in_reply_to_id", "replies_count"]).where("id", "in", [replyId!, parentId!]).orderBy("id").execute();
+  assert.equal(row[0].in_reply_to_id, parentId);
+  assert.equal(Number(row[1].replies_count), 1);
+});
