@@ -55,6 +55,7 @@ export const EVENTS_QUEUE = "events";
  */
 export async function recordEvent(deps: ServiceDeps, tx: Tx, event: DomainEvent): Promise<void> {
   await enqueue(tx, EVENTS_QUEUE, event);
+  queuedIn.add(tx);
   deps.committed?.note(tx, event);
   if (deps.db.dialect === "postgres") {
     // Delivered at commit, to workers in other processes.
@@ -62,11 +63,19 @@ export async function recordEvent(deps: ServiceDeps, tx: Tx, event: DomainEvent)
   }
 }
 
-/** Runs `fn` in one transaction, then wakes this process's workers for what it queued. */
+/** Transactions that queued a job (through recordEvent). */
+const queuedIn = new WeakSet<Tx>();
+
+/**
+ * Runs `fn` in one transaction, then wakes this process's workers if it queued anything:
+ * a wake-up costs a claim (and on PostgreSQL a NOTIFY), which a flood of remote posts,
+ * queuing nothing, paid once per transaction. Code that queues a job outside recordEvent
+ * wakes the workers itself, as the federation queue does.
+ */
 export async function transaction<T>(deps: ServiceDeps, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let open: Tx | null = null;
   const result = await deps.db.kysely.transaction().execute((tx) => fn((open = tx)));
-  deps.signal.notify();
+  if (open && queuedIn.has(open)) deps.signal.notify();
   if (open) deps.committed?.flush(open);
   return result;
 }

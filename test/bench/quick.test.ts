@@ -62,6 +62,7 @@ test("npm run bench -- --quick measures every workload beside its ceiling", { ti
           `inbox-flood / ${k} keys: activities verified, stored and answered/s (${d})`,
           `inbox-flood / ${k} keys: answered (202)/s (${d})`,
           `inbox-flood / ${k} keys: p99, open loop at half of Weft's capacity (${d})`,
+          `inbox-flood / ${k} keys: server CPU per activity (${d})`,
         ]),
         `inbox-flood / activities stored exactly once (${d})`,
         `inbox-flood / server peak RSS (${d})`,

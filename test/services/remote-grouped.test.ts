@@ -4,12 +4,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { buildWeft } from "../helpers/server.ts";
 import { RemoteService, type RemotePostInput } from "../../src/services/remote.ts";
-import type { JobSignal } from "../../src/jobs/worker.ts";
+import type { CommittedEvents } from "../../src/services/deps.ts";
 
 let weft: Awaited<ReturnType<typeof buildWeft>>;
 let remote: RemoteService;
 let authorId: string;
-/** Transactions committed through `remote` (each notifies the job signal once). */
+/** Transactions committed through `remote` (each flushes its committed events once). */
 let transactions = 0;
 let n = 0;
 
@@ -24,8 +24,8 @@ const stored = async (uri: string) => (await weft.db.kysely.selectFrom("posts").
 
 before(async () => {
   weft = await buildWeft();
-  const signal = { notify: () => void transactions++ } as unknown as JobSignal;
-  remote = new RemoteService({ db: weft.db, config: weft.config, signal }, weft.services.posts, weft.services.media);
+  const committed = { note: () => {}, flush: () => void transactions++ } as unknown as CommittedEvents;
+  remote = new RemoteService({ db: weft.db, config: weft.config, signal: weft.signal, committed }, weft.services.posts, weft.services.media);
   const account = await remote.upsertAccount({
     uri: "https://far.example/users/kim", username: "kim", domain: "far.example", displayName: "Kim", bio: "", bioHtml: "", url: null,
     inboxUrl: "https://far.example/users/kim/inbox", sharedInboxUrl: null, followersUrl: null, outboxUrl: null, featuredUrl: null,
