@@ -133,7 +133,7 @@ export async function claimJobs(
   // Jobs of a dead worker come back through `releaseExpiredLeases`.
   if (from.length === 0 || limit <= 0) return [];
   // On SQLite the UPDATE is a write transaction even when it finds nothing (measured at
-  // 0.4-0.8 ms under an inbox flood, where every group commit woke the worker): a read of
+  // 0.4-1.9 ms under an inbox flood, where every group commit woke the worker): a read of
   // the same index first makes an empty claim cost a few microseconds. On PostgreSQL an
   // UPDATE that changes nothing writes nothing, and the read would be one more round trip.
   if (db.dialect === "sqlite" && !(await anyReady(db, from.map((f) => (typeof f === "string" ? f : f.queue)), now))) return [];
