@@ -18,7 +18,7 @@
 // test/federation/plain-note.test.ts checks, for every remote fixture and a set of forged
 // documents, that what this reads is what Fedify's parse and the mapper make of them.
 import { preloadedContexts } from "@fedify/vocab-runtime";
-import { definedIri, expandInline, plainActor, plainContext } from "./plain-actor.ts";
+import { definedIri, expandInline, plainContext, type PlainContext } from "./plain-actor.ts";
 
 const AS = "https://www.w3.org/ns/activitystreams#";
 const PUBLIC = `${AS}Public`;
@@ -109,9 +109,8 @@ function sideTerms(url: string, depth = 0): Terms | null {
 }
 
 /** Every term the document's contexts define beside ActivityStreams, with its IRI; null if any may not be read through. */
-function definedTerms(doc: Record<string, unknown>): Terms | null {
-  const context = plainContext(doc);
-  if (!context || context.language) return null;
+function definedTerms(context: PlainContext): Terms | null {
+  if (context.language) return null;
   const terms: Terms = new Map();
   for (const url of context.sides) {
     const side = sideTerms(url);
@@ -229,8 +228,10 @@ function tagsOf(v: unknown, terms: Terms): PlainTag[] | null {
  * be on the actor's server, and the Note attributed to the actor alone.
  */
 export function plainCreateNote(doc: Record<string, unknown>, actor: string): PlainNote | null {
-  if (doc.type !== "Create" || plainActor(doc) !== actor) return null;
-  const terms = definedTerms(doc);
+  // What plainActor checks (the shortcut ran it on this document and `actor` is what it
+  // returned), with the context read once here for both checks.
+  const context = doc.type === "Create" && doc.actor === actor && plainUrl(actor) ? plainContext(doc) : null;
+  const terms = context && definedTerms(context);
   const note = doc.object;
   if (!terms || !note || typeof note !== "object" || Array.isArray(note)) return null;
   const n = note as Record<string, unknown>;
