@@ -31,7 +31,10 @@ test("the worker purges an upload abandoned for a day, keeps a fresh one, and qu
   assert.deepEqual(await purgeJobs(), [], "nothing is scheduled before the workers start");
   const hourBefore = Math.floor(Date.now() / PURGE_EVERY_MS);
   await weft.start();
-  for (let i = 0; i < 200 && (await weft.services.media.get(stale.id)); i++) await sleep(50);
+  // The purge deletes the row, then the file: wait for both (on PostgreSQL the two reads in
+  // between are round trips, and a check right after the row went could find the file).
+  const staleLeft = async () => (await weft.services.media.get(stale.id)) !== null || (await weft.services.media.storage.exists(stale.fileKey!));
+  for (let i = 0; i < 200 && (await staleLeft()); i++) await sleep(50);
   assert.equal(await weft.services.media.get(stale.id), null, "the stale upload is gone");
   assert.equal(await weft.services.media.storage.exists(stale.fileKey!), false, "with its file");
   assert.ok(await weft.services.media.get(fresh.id), "a fresh upload stays");
