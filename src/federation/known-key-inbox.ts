@@ -21,6 +21,7 @@
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
 import { idOf } from "./guard.ts";
+import { onKvWrite } from "./kv.ts";
 import { plainActor } from "./plain-actor.ts";
 import { VERIFIED_ACTOR_FIELD } from "./verified-actor.ts";
 
@@ -30,6 +31,16 @@ const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
 const TIME_WINDOW_MS = 3600_000;
 /** Imported keys kept per process; the oldest goes first. */
 const MAX_KEYS = 10_000;
+/**
+ * How long a key read from the kv store is used before it is read again. Writes by this
+ * process's kv store drop a key at once (onKvWrite), and a signature that fails with it
+ * has it read again, so the window only matters for a key that another Weft process (a
+ * second `weft serve`) replaced or dropped: the old key still verifies here for at most
+ * this long.
+ * Under a flood, reading it for every activity cost 34-38 µs of SQLite time each, beside
+ * the JSON parse of the stored key (bench inbox, issue 7).
+ */
+const KEY_FRESH_MS = 5_000;
 
 export interface InboxMessage {
   type: "inbox";
@@ -62,6 +73,8 @@ interface ImportedKey {
   pem: string;
   owner: string;
   key: KeyObject;
+  /** When the kv store last gave this key (Date.now()); -Infinity once it must be read again. */
+  readAt: number;
 }
 
 /** The Signature header's parameters, read as Fedify reads them. */
@@ -109,6 +122,9 @@ export class KnownKeyInbox {
     this.#origin = origin;
     this.#host = new URL(origin).host;
     this.#enqueue = enqueue;
+    onKvWrite((key) => {
+      if (key.length === 3 && key[0] === PUBLIC_KEY_PREFIX[0] && key[1] === PUBLIC_KEY_PREFIX[1]) this.#keys.delete(key[2]);
+    });
   }
 
   /**
@@ -160,7 +176,11 @@ export class KnownKeyInbox {
         lines.push(`${name}: ${value}`);
       }
     }
-    if (!verify("sha256", Buffer.from(lines.join("\n")), key.key, Buffer.from(params.signature, "base64"))) return null;
+    if (!verify("sha256", Buffer.from(lines.join("\n")), key.key, Buffer.from(params.signature, "base64"))) {
+      // Perhaps signed by a key that replaced this one: read the kv store again next time.
+      key.readAt = -Infinity;
+      return null;
+    }
     return {
       type: "inbox",
       id: crypto.randomUUID(),
@@ -186,20 +206,29 @@ export class KnownKeyInbox {
   /**
    * The RSA key Fedify cached for `keyId` (fetched through Weft's loaders, so its owner
    * lists it: key-owners.ts), imported once while the cached PEM stays the same. Read from
-   * the kv store on every call: a key Fedify replaced or dropped is seen at once.
+   * the kv store again after KEY_FRESH_MS, and at once after this process replaced or
+   * dropped it.
    */
   async #key(keyId: string): Promise<ImportedKey | null> {
+    const now = Date.now();
     let href: string;
     try {
       href = new URL(keyId).href;
     } catch {
       return null;
     }
-    const cached = cachedKeyFields(await this.#kv.get([...PUBLIC_KEY_PREFIX, href]));
-    if (!cached || cached.id !== href) return null;
-    const { pem, owner } = cached;
     const known = this.#keys.get(href);
-    if (known && known.pem === pem && known.owner === owner) return known;
+    if (known && now - known.readAt < KEY_FRESH_MS) return known;
+    const cached = cachedKeyFields(await this.#kv.get([...PUBLIC_KEY_PREFIX, href]));
+    if (!cached || cached.id !== href) {
+      this.#keys.delete(href);
+      return null;
+    }
+    const { pem, owner } = cached;
+    if (known && known.pem === pem && known.owner === owner) {
+      known.readAt = now;
+      return known;
+    }
     let key: KeyObject;
     try {
       key = createPublicKey(pem);
@@ -207,7 +236,7 @@ export class KnownKeyInbox {
       return null;
     }
     if (key.asymmetricKeyType !== "rsa") return null;
-    const imported = { pem, owner, key };
+    const imported = { pem, owner, key, readAt: now };
     this.#keys.delete(href);
     this.#keys.set(href, imported);
     if (this.#keys.size > MAX_KEYS) this.#keys.delete(this.#keys.keys().next().value!);

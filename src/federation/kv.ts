@@ -23,6 +23,23 @@ function expiry(options?: KvStoreSetOptions): number | null {
   return options?.ttl ? Date.now() + options.ttl.total({ unit: "milliseconds" }) : null;
 }
 
+type WriteListener = (key: KvKey) => void;
+const writeListeners = new Set<WriteListener>();
+
+/**
+ * Calls `listener` with every key a WeftKvStore of this process writes or deletes, so that
+ * a copy kept in memory (known-key-inbox.ts) drops it at once. Other processes' writes are
+ * not seen here. Returns the unsubscribe.
+ */
+export function onKvWrite(listener: WriteListener): () => void {
+  writeListeners.add(listener);
+  return () => writeListeners.delete(listener);
+}
+
+function written(key: KvKey): void {
+  for (const listener of writeListeners) listener(key);
+}
+
 export class WeftKvStore implements KvStore {
   readonly #db: Db;
   constructor(db: Db) {
@@ -53,14 +70,16 @@ export class WeftKvStore implements KvStore {
           .where((eb) => eb.or([eb("kv.value", "is distinct from", row.value), eb("kv.expires_at", "is distinct from", row.expires_at)])),
       )
       .execute();
+    written(key);
   }
 
   async delete(key: KvKey): Promise<void> {
     await this.#db.kysely.deleteFrom("kv").where("key", "=", encode(key)).execute();
+    written(key);
   }
 
   async cas(key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> {
-    return this.#db.kysely.transaction().execute(async (tx) => {
+    const swapped = await this.#db.kysely.transaction().execute(async (tx) => {
       const row = await tx.selectFrom("kv").select(["value", "expires_at"]).where("key", "=", encode(key)).executeTakeFirst();
       const live = row && (row.expires_at == null || Number(row.expires_at) > Date.now());
       const current = live ? JSON.parse(row.value) : undefined;
@@ -78,6 +97,8 @@ export class WeftKvStore implements KvStore {
         .execute();
       return true;
     });
+    if (swapped) written(key);
+    return swapped;
   }
 
   async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {

@@ -13,6 +13,7 @@ import { cachedKeyFields, KnownKeyInbox, type InboxMessage, type InboxPost } fro
 import { plainActor } from "../../src/federation/plain-actor.ts";
 import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
 import { Activity } from "@fedify/vocab";
+import type { KvKey, KvStore } from "@fedify/fedify";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { FEDIFY_INBOX_QUEUE } from "../../src/federation/queue.ts";
@@ -241,5 +242,37 @@ test("a key Fedify replaced in its cache is not used from the shortcut's memory"
     assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "after"))), false);
   } finally {
     await kv.set(key, stored);
+  }
+});
+
+test("a remembered key is read from the kv store once, not for every activity", async () => {
+  const { inbox } = shortcut();
+  const kv = new WeftKvStore(weft.db);
+  const reads: unknown[] = [];
+  const counting = { get: (key: KvKey) => (reads.push(key), kv.get(key)) } as KvStore;
+  const counted = new KnownKeyInbox(counting, ORIGIN, async () => {});
+  for (let i = 0; i < 5; i++) assert.equal(await counted.accept(signed(note(mk.actorUri("kim"), `many ${i}`))), true);
+  assert.equal(reads.length, 1);
+  assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "another inbox reads its own"))), true);
+});
+
+test("a key another process replaced is read again once a signature fails with the remembered one", async () => {
+  const { inbox } = shortcut();
+  const key = `${mk.actorUri("kim")}#main-key`;
+  const encoded = JSON.stringify(["_fedify", "publicKey", key]);
+  const row = await weft.db.kysely.selectFrom("kv").select("value").where("key", "=", encoded).executeTakeFirstOrThrow();
+  assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "remembered"))), true);
+  const rotated = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const stored = JSON.parse(row.value) as Record<string, unknown>;
+  const pem = rotated.publicKey.export({ type: "spki", format: "pem" }).toString();
+  // Written as another process would: past this process's kv store, which would tell the inbox.
+  await weft.db.kysely.updateTable("kv").set({ value: JSON.stringify({ ...stored, "https://w3id.org/security#publicKeyPem": [{ "@value": pem }] }) }).where("key", "=", encoded).execute();
+  try {
+    const byNewKey = () => signed(note(mk.actorUri("kim"), "rotated"), { key: rotated.privateKey });
+    assert.equal(await inbox.accept(byNewKey()), false, "the remembered key fails: left to Fedify");
+    assert.equal(await inbox.accept(byNewKey()), true, "the kv store was read again");
+    assert.equal(await inbox.accept(signed(note(mk.actorUri("kim"), "old key"))), false, "the old key no longer verifies");
+  } finally {
+    await weft.db.kysely.updateTable("kv").set({ value: row.value }).where("key", "=", encoded).execute();
   }
 });
