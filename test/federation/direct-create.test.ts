@@ -11,6 +11,7 @@ import type { Account } from "../../src/domain/account.ts";
 import { WeftMessageQueue } from "../../src/federation/queue.ts";
 import { RemoteService } from "../../src/services/remote.ts";
 import { withMedia } from "../../src/media/types.ts";
+import { forgetSenders } from "../../src/federation/inbox/direct-create.ts";
 
 const ORIGIN = "https://a.weft.test";
 const INBOX = `${ORIGIN}/ap/inbox`;
@@ -122,6 +123,9 @@ test("a reply whose parent is not here is queued, and Fedify's path fetches the 
 test("an actor not fetched within the day is queued, and Fedify's path fetches it again", async () => {
   const stale = new Date(Date.now() - 2 * 24 * 3600_000).toISOString();
   await weft.db.kysely.updateTable("accounts").set({ fetched_at: stale }).where("uri", "=", kim).execute();
+  // An actor goes stale as time passes; this one was aged in the database, which the
+  // direct path's memory of its senders (5 s) does not see.
+  forgetSenders(weft.db);
   const { doc, uri } = create();
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
   assert.equal(queued, 1);
@@ -162,4 +166,23 @@ test("a failure while storing directly queues the activity instead: nothing acce
   assert.equal(queued, 1);
   await cluster.drain();
   assert.ok(await postRow(uri), "the queue's path stored it");
+});
+
+test("a sender remembered by the direct path but deleted since: its post is queued and stored, not lost", async () => {
+  const first = create();
+  assert.equal((await mk.post(INBOX, "kim", first.doc)).status, 202);
+  assert.equal(queued, 0, "stored directly: kim is remembered");
+  // kim's row goes (its posts with it), as a Delete of the actor would take it.
+  await weft.db.kysely.deleteFrom("accounts").where("uri", "=", kim).execute();
+  const { doc, uri } = create();
+  assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
+  assert.equal(queued, 1, "the insert for the gone sender failed and the activity was queued");
+  await cluster.drain();
+  const post = await postRow(uri);
+  const account = await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", kim).executeTakeFirstOrThrow();
+  assert.equal(post?.account_id, account.id, "stored under kim, fetched again");
+  const next = create();
+  assert.equal((await mk.post(INBOX, "kim", next.doc)).status, 202);
+  assert.equal(queued, 1, "and kim's next post is stored directly again");
+  assert.ok(await postRow(next.uri));
 });
