@@ -11,6 +11,7 @@ import * as m0006 from "./migrations/0006-notification-filter.ts";
 import * as m0007 from "./migrations/0007-account-stats.ts";
 import * as m0008 from "./migrations/0008-job-claim-order.ts";
 import * as m0009 from "./migrations/0009-job-claim-per-queue.ts";
+import * as m0010 from "./migrations/0010-sparse-post-indexes.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   "0007-account-stats": m0007,
   "0008-job-claim-order": m0008,
   "0009-job-claim-per-queue": m0009,
+  "0010-sparse-post-indexes": m0010,
 };
 
 class StaticProvider implements MigrationProvider {
