@@ -188,29 +188,33 @@ export class RemoteService {
    * counters where it has any, and the replies that were waiting for any of them.
    */
   async #insertPosts(tx: Tx, items: readonly NewRemotePost[]): Promise<(string | null)[]> {
-    const uris = items.map((i) => i.input.uri);
-    const known = await tx
+    const deleted = await tx
       .selectFrom("tombstones")
       .select("uri")
-      .where("uri", "in", uris)
-      .unionAll(tx.selectFrom("posts").select("uri").where("uri", "in", uris).$narrowType<{ uri: string }>())
+      .where("uri", "in", items.map((i) => i.input.uri))
       .execute();
-    const taken = new Set(known.map((r) => r.uri));
-    const ids: (string | null)[] = [];
-    const stored: (NewRemotePost & { id: string })[] = [];
-    for (const item of items) {
-      // Deleted before, stored already, or earlier in this group.
-      if (taken.has(item.input.uri)) {
-        ids.push(null);
-        continue;
-      }
+    const taken = new Set(deleted.map((r) => r.uri));
+    const ids: (string | null)[] = items.map(() => null);
+    const candidates: (NewRemotePost & { id: string; index: number })[] = [];
+    items.forEach((item, index) => {
+      // Deleted before, or earlier in this group.
+      if (taken.has(item.input.uri)) return;
       taken.add(item.input.uri);
-      const id = newId();
-      ids.push(id);
-      stored.push({ ...item, id });
-    }
+      candidates.push({ ...item, id: newId(), index });
+    });
+    if (candidates.length === 0) return ids;
+    // A post stored already (by an earlier activity, or by another transaction meanwhile)
+    // is skipped by the uri's unique index, which the insert consults anyway.
+    const inserted = await tx
+      .insertInto("posts")
+      .values(candidates.map(({ id, authorId, input }) => remotePostRow(id, authorId, input)))
+      .onConflict((oc) => oc.column("uri").doNothing())
+      .returning("id")
+      .execute();
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    const stored = candidates.filter((c) => insertedIds.has(c.id));
+    for (const { id, index } of stored) ids[index] = id;
     if (stored.length === 0) return ids;
-    await tx.insertInto("posts").values(stored.map(({ id, authorId, input }) => remotePostRow(id, authorId, input))).execute();
     for (const { id, authorId, input } of stored) {
       await writeMentionsAndTags(tx, id, input.mentionedIds, input.tags);
       // Only URLs are kept; Weft's media proxy fetches them when someone looks.

@@ -58,6 +58,21 @@ test("the same post twice in a group, or one deleted before, is refused: null, n
   assert.equal(await stored(deleted.uri), 0);
 });
 
+test("a post stored before its group is refused in it, beside new ones stored with their tags", async () => {
+  const earlier = input();
+  const first = await remote.createPost(authorId, earlier);
+  assert.ok(first);
+  const fresh = input();
+  const [again, added] = await Promise.all([remote.createPostGrouped(authorId, { ...earlier, tags: ["other"] }), remote.createPostGrouped(authorId, fresh)]);
+  assert.equal(again, null);
+  assert.ok(added);
+  assert.equal(await stored(earlier.uri), 1);
+  const tags = await weft.db.kysely.selectFrom("post_tags").select(["post_id"]).where("post_id", "in", [first.id, added]).execute();
+  assert.deepEqual(tags.map((t) => t.post_id).sort(), [first.id, added].sort(), "one tag each: nothing written for the refused one");
+  const stats = await weft.db.kysely.selectFrom("account_stats").select("posts_count").where("account_id", "=", authorId).executeTakeFirstOrThrow();
+  assert.equal(Number(stats.posts_count), await weft.db.kysely.selectFrom("posts").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", authorId).executeTakeFirstOrThrow().then((r) => Number(r.n)));
+});
+
 test("a failing post fails its whole group, and nothing of the group is written", async () => {
   const good = input();
   const results = await Promise.allSettled([remote.createPostGrouped(authorId, good), remote.createPostGrouped("999999999999999999", input())]);
