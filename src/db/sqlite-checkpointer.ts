@@ -62,11 +62,6 @@ export class WalCheckpointer {
     this.#worker = worker;
   }
 
-  /** Running now (for tests). */
-  get running(): boolean {
-    return this.#worker !== null;
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#worker?.terminate();

@@ -15,7 +15,6 @@ import {
   type Kysely,
   type QueryResult,
 } from "kysely";
-
 import { WalCheckpointer } from "./sqlite-checkpointer.ts";
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -19,7 +19,7 @@
 // guard.ts's) decision. The queued message names the actor verified here, and the job
 // drops the activity if Fedify's parse reads another (verified-actor.ts).
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
-import type { KvStore } from "@fedify/fedify";
+import type { KvKey, KvStore } from "@fedify/fedify";
 import { idOf } from "./guard.ts";
 import { onKvWrite } from "./kv.ts";
 import { plainActor } from "./plain-actor.ts";
@@ -36,9 +36,8 @@ const MAX_KEYS = 10_000;
  * process's kv store drop a key at once (onKvWrite), and a signature that fails with it
  * has it read again, so the window only matters for a key that another Weft process (a
  * second `weft serve`) replaced or dropped: the old key still verifies here for at most
- * this long.
- * Under a flood, reading it for every activity cost 34-38 µs of SQLite time each, beside
- * the JSON parse of the stored key (bench inbox, issue 7).
+ * this long. Under a flood, reading it for every activity cost 34-38 µs of SQLite time
+ * each, beside the JSON parse of the stored key (bench inbox, issue 7).
  */
 const KEY_FRESH_MS = 5_000;
 
@@ -122,10 +121,13 @@ export class KnownKeyInbox {
     this.#origin = origin;
     this.#host = new URL(origin).host;
     this.#enqueue = enqueue;
-    onKvWrite((key) => {
-      if (key.length === 3 && key[0] === PUBLIC_KEY_PREFIX[0] && key[1] === PUBLIC_KEY_PREFIX[1]) this.#keys.delete(key[2]);
-    });
+    onKvWrite(this.#forgetWritten);
   }
+
+  /** Held here, since onKvWrite holds it weakly: an inbox no longer used is not kept alive. */
+  readonly #forgetWritten = (key: KvKey): void => {
+    if (key.length === 3 && key[0] === PUBLIC_KEY_PREFIX[0] && key[1] === PUBLIC_KEY_PREFIX[1]) this.#keys.delete(key[2]);
+  };
 
   /**
    * Takes the activity when it verified here, and returns true: `direct` may store it at

@@ -24,20 +24,23 @@ function expiry(options?: KvStoreSetOptions): number | null {
 }
 
 type WriteListener = (key: KvKey) => void;
-const writeListeners = new Set<WriteListener>();
+const writeListeners = new Set<WeakRef<WriteListener>>();
 
 /**
  * Calls `listener` with every key a WeftKvStore of this process writes or deletes, so that
  * a copy kept in memory (known-key-inbox.ts) drops it at once. Other processes' writes are
- * not seen here. Returns the unsubscribe.
+ * not seen here. The listener is held weakly: it hears for as long as its owner keeps it.
  */
-export function onKvWrite(listener: WriteListener): () => void {
-  writeListeners.add(listener);
-  return () => writeListeners.delete(listener);
+export function onKvWrite(listener: WriteListener): void {
+  writeListeners.add(new WeakRef(listener));
 }
 
 function written(key: KvKey): void {
-  for (const listener of writeListeners) listener(key);
+  for (const ref of writeListeners) {
+    const listener = ref.deref();
+    if (listener) listener(key);
+    else writeListeners.delete(ref);
+  }
 }
 
 export class WeftKvStore implements KvStore {
