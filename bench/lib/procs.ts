@@ -149,6 +149,22 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Waits until `pid` has used less than a tenth of a core over 200 ms (at most `maxMs`):
+ * work a server does after a phase's last answer (a WAL checkpoint on a thread of its
+ * own, a JIT compile) must not run beside the next phase's server and slow it.
+ */
+export async function settled(pid: number, maxMs = 10_000): Promise<void> {
+  const end = performance.now() + maxMs;
+  let before = cpuSeconds(pid);
+  while (performance.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = cpuSeconds(pid);
+    if (now - before < 0.02) return;
+    before = now;
+  }
+}
+
 /** Resident set size now (VmRSS) and its high-water mark (VmHWM), in MiB. */
 export function readRss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -13,6 +13,9 @@
 // Ceiling: bare-inbox.ts, a node:http child that checks the digest and the signature with
 // the already-known key and inserts the row (node:sqlite / pg), same requests, same rate.
 // Afterwards every activity sent must be stored exactly once, or the workload fails.
+// A phase ends once its server has gone quiet (procs.ts settled), and that tail's CPU
+// counts in its CPU per activity: Weft checkpoints SQLite's WAL on a thread of its own,
+// which went on into the bare handler's phase and slowed it by up to half.
 //
 // Requests are signed before each phase starts (Date goes stale by the phase's length, a
 // few seconds at most; Weft accepts a one-hour window, as Fedify does by default).
@@ -26,7 +29,7 @@ import { BARE_INBOX_TABLE as BARE_TABLE } from "../lib/bare.ts";
 import { signPost } from "../lib/cavage.ts";
 import { startFleet, type Fleet } from "../lib/fleet.ts";
 import { latencies, runOpenLoop, type OpenLoopResult, type PreparedRequest } from "../lib/openloop.ts";
-import { cpuSeconds, sampleRss, startScript, type Child } from "../lib/procs.ts";
+import { cpuSeconds, sampleRss, settled, startScript, type Child } from "../lib/procs.ts";
 import { result } from "../lib/results.ts";
 import { summarize } from "../lib/stats.ts";
 import { tempDir, type BenchTarget } from "../lib/targets.ts";
@@ -149,6 +152,9 @@ async function phase(name: string, child: Child, db: Db, table: "posts" | typeof
   const load = await runOpenLoop({ origin: child.origin, requests, rate, connections: CONNECTIONS });
   checkAnswers(name, load, b.bodies.length);
   const stored = await waitStored(db, b.notePrefix, b.bodies.length, table);
+  // What the server still does for this phase counts in its CPU, and must be over before
+  // the next phase (the other server's) starts.
+  await settled(child.pid);
   const cpuMsPerActivity = ((cpuSeconds(child.pid) - cpu0) * 1000) / b.bodies.length;
   const n = b.bodies.length;
   const end = Math.max(stored.at, load.start + load.spanMs);
