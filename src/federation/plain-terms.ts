@@ -1,0 +1,145 @@
+// What the plain readers (plain-note.ts, plain-person.ts) share: which terms a document's
+// contexts define, and whether a key of the document could reach a property the mapper
+// reads. Each reader names its vocabulary (the names it reads, the extension terms it
+// reads and how each must be defined, the namespaces its mapper never reads); a document
+// whose contexts could make JSON-LD read something else is refused, and Fedify's path
+// reads it instead. So a reader only has to be right, never complete.
+import { preloadedContexts } from "@fedify/vocab-runtime";
+import { definedIri, expandInline, type PlainContext } from "./plain-actor.ts";
+
+export const AS = "https://www.w3.org/ns/activitystreams#";
+
+/** Each term a document's contexts define beside ActivityStreams, with its IRI (null: none, a keyword say). */
+export type Terms = Map<string, string | null>;
+
+/** An extension term a reader reads: the only IRI it may be defined as, and whether its values are ids. */
+export interface Extension {
+  iri: string;
+  /** `@id`: the definition must say `"@type": "@id"` (a string value is then an IRI); absent: it must not set `@type`. */
+  type?: "@id";
+}
+
+export interface Vocabulary {
+  /** Names read (keys and type values) whose meaning must be ActivityStreams' own. */
+  names: Set<string>;
+  /** Extension terms read. Each may also stay undefined (the reader then knows JSON-LD drops it). */
+  extensions: Record<string, Extension>;
+  /** Namespaces none of whose properties the mapper reads (a key defined into one is inert). */
+  inert: string[];
+  /** ActivityStreams keys the mapper never reads on this kind of document. */
+  ignoredAsKeys: Set<string>;
+}
+
+/** Terms the ActivityStreams context itself defines. */
+export const AS_CONTEXT_TERMS = new Set(Object.keys((preloadedContexts as Record<string, { "@context": object }>)["https://www.w3.org/ns/activitystreams"]["@context"]));
+
+/** A defined term's IRI with prefixes expanded, or null when it names none (a keyword, say). */
+export function iriOf(definition: unknown, prefixes: Map<string, unknown>): string | null {
+  const iri = definedIri(definition);
+  if (typeof iri !== "string" || iri.startsWith("@")) return null;
+  const expanded = expandInline(iri, prefixes);
+  return expanded.startsWith("as:") ? AS + expanded.slice(3) : expanded;
+}
+
+const sideTermsCache = new Map<string, Terms | null>();
+
+/** The terms a preloaded side context defines (through the contexts it names), or null if it sets `@vocab` or `@language`. */
+function sideTerms(url: string, depth = 0): Terms | null {
+  const known = sideTermsCache.get(url);
+  if (known !== undefined) return known;
+  const doc = (preloadedContexts as Record<string, { "@context"?: unknown } | undefined>)[url];
+  if (!doc) return new Map(); // Weft loads an unknown context as empty (key-owners.ts)
+  const terms: Terms = new Map();
+  let ok = depth < 4;
+  const entries = Array.isArray(doc["@context"]) ? doc["@context"] : [doc["@context"]];
+  for (const entry of entries) {
+    if (!ok) break;
+    if (typeof entry === "string") {
+      const inner = sideTerms(entry, depth + 1);
+      if (!inner) ok = false;
+      else for (const [t, iri] of inner) terms.set(t, iri);
+    } else if (entry && typeof entry === "object") {
+      const prefixes = new Map(Object.entries(entry));
+      for (const [term, definition] of prefixes) {
+        if (term === "@vocab" || term === "@language") ok = false;
+        else if (!term.startsWith("@")) terms.set(term, iriOf(definition, prefixes) ?? (definedIri(definition) as string | null) ?? null);
+      }
+    }
+  }
+  const result = ok ? terms : null;
+  sideTermsCache.set(url, result);
+  return result;
+}
+
+/** An inline definition of an extension term as the reader expects it: its IRI aside, `@type` as `extension.type` says, nothing else. */
+function extensionDefinitionPlain(definition: unknown, extension: Extension): boolean {
+  if (typeof definition === "string") return extension.type === undefined;
+  if (!definition || typeof definition !== "object") return false;
+  const d = definition as Record<string, unknown>;
+  return Object.keys(d).every((k) => k === "@id" || k === "@type") && d["@type"] === extension.type;
+}
+
+/** Every term the document's contexts define beside ActivityStreams, with its IRI; null if any may not be read through. */
+export function definedTerms(context: PlainContext, vocab: Vocabulary): Terms | null {
+  if (context.language) return null;
+  const terms: Terms = new Map();
+  for (const url of context.sides) {
+    const side = sideTerms(url);
+    if (!side) return null;
+    for (const [t, iri] of side) terms.set(t, iri);
+  }
+  for (const [term, definition] of context.terms) {
+    const extension = vocab.extensions[term];
+    if (extension && !extensionDefinitionPlain(definition, extension)) return null;
+    terms.set(term, iriOf(definition, context.terms));
+  }
+  for (const [term, iri] of terms) {
+    // Keyword aliases as the security context writes them (`id`: `@id`) mean what AS says.
+    if ((term === "id" && iri === "@id") || (term === "type" && iri === "@type")) continue;
+    if (vocab.extensions[term] !== undefined) {
+      if (iri !== vocab.extensions[term].iri) return null;
+    } else if (vocab.names.has(term)) return null;
+    else if (iri?.startsWith(AS) && iri !== AS && iri !== AS + term) return null;
+    // No other name may stand for an extension the reader reads (`"feat": "toot:featured"`).
+    else if (iri && Object.values(vocab.extensions).some((e) => e.iri === iri)) return null;
+  }
+  return terms;
+}
+
+/** A key outside the vocabulary's names that JSON-LD drops or reads into a namespace the mapper ignores. */
+function inertKey(key: string, terms: Terms, vocab: Vocabulary): boolean {
+  if (key.startsWith("@") || key.includes(":")) return false;
+  if (!terms.has(key)) return !AS_CONTEXT_TERMS.has(key) || vocab.ignoredAsKeys.has(key);
+  const iri = terms.get(key);
+  // An ignored ActivityStreams key defined as its own name there (Mastodon's `movedTo`: as:movedTo).
+  if (vocab.ignoredAsKeys.has(key) && iri === AS + key) return true;
+  return !!iri && vocab.inert.some((ns) => iri.startsWith(ns));
+}
+
+/** Every key of `node` is one the reader reads (`allowed`) or one that cannot reach what the mapper reads. */
+export function keysPlain(node: Record<string, unknown>, allowed: Set<string>, terms: Terms, vocab: Vocabulary): boolean {
+  return Object.keys(node).every((k) => allowed.has(k) || (!vocab.names.has(k) && inertKey(k, terms, vocab)));
+}
+
+/** An absolute http(s) URL as a URL parser writes it; anything else is not read here. */
+export function plainUrl(v: unknown): string | null {
+  return typeof v === "string" && /^https?:\/\//.test(v) && URL.canParse(v) && new URL(v).href === v ? v : null;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A date-time as Temporal reads it (Date.parse also takes 24:00 and February 30th). */
+export function instant(v: unknown): string | null {
+  const m = typeof v === "string" ? RFC3339.exec(v) : null;
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return null;
+  const ms = Date.parse(v as string);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** null for absent or null, the string, or undefined for anything else (not read here). */
+export function optionalString(v: unknown): string | null | undefined {
+  return v === undefined || v === null ? null : typeof v === "string" ? v : undefined;
+}
