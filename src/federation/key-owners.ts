@@ -11,6 +11,7 @@ import { preloadedContexts, type DocumentLoader, type GetUserAgentOptions, type 
 import { kvCache, type Federation, type KvStore } from "@fedify/fedify";
 import type { Dispatcher } from "undici";
 import { weftDocumentLoader } from "./loader.ts";
+import { plainActorDocument } from "./plain-actor-document.ts";
 
 const KEY_PROPS = ["publicKey", "assertionMethod", "https://w3id.org/security#publicKey", "https://w3id.org/security#assertionMethod"];
 
@@ -32,6 +33,9 @@ async function parseKey(doc: unknown, contextLoader: DocumentLoader): Promise<Cr
 /** Throws when `doc` lists or is a key whose claimed owner does not list it. */
 async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, contextLoader: DocumentLoader): Promise<void> {
   if (!mayHoldKeys(doc)) return;
+  // An actor read plainly lists only keys it owns (plain-actor-document.ts refuses any
+  // other), and JSON-LD reads no more keys in it: no parse needed.
+  if (plainActorDocument(doc)) return;
   const object = await ASObject.fromJsonLd(doc, { documentLoader: contextLoader, contextLoader }).catch(() => null);
   if (object && isActor(object)) {
     const keys = [...(await Array.fromAsync(object.getPublicKeys({ suppressError: true }))), ...(await Array.fromAsync(object.getAssertionMethods({ suppressError: true })))];

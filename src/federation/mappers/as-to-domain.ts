@@ -5,6 +5,7 @@ import { Article, Document, Hashtag, Image, Mention, Note, Page, PropertyValue, 
 import type { Visibility } from "../../domain/post.ts";
 import type { RemoteAccountInput } from "../../services/remote.ts";
 import { htmlToText, sanitizeRemoteHtml } from "../sanitize.ts";
+import type { PlainActorDocument } from "../plain-actor-document.ts";
 import type { PlainNote } from "../plain-note.ts";
 import { mediaTermsOf, type MediaTerms } from "./media-terms.ts";
 import { pollHtml, withEmojiMarkers } from "./rich-content.ts";
@@ -35,41 +36,73 @@ function httpUrl(s: string | null): string | null {
 
 export async function asActorToAccountFields(actor: Actor): Promise<RemoteAccountFields | null> {
   if (!actor.id) return null;
-  const id = actor.id;
-  // The domain comes from the actor's verified id, never from what it claims elsewhere.
-  const username = String(actor.preferredUsername ?? "").trim() || id.pathname.split("/").filter(Boolean).pop() || "unknown";
   const icon = await actor.getIcon(embeddedOnly).catch(() => null);
   const image = await actor.getImage(embeddedOnly).catch(() => null);
-  const bioHtml = sanitizeRemoteHtml(actor.summary?.toString());
+  return accountFields({
+    id: actor.id,
+    preferredUsername: actor.preferredUsername == null ? null : String(actor.preferredUsername),
+    name: actor.name?.toString() ?? null,
+    summary: actor.summary?.toString() ?? null,
+    url: hrefOf(actor.url),
+    inbox: actor.inboxId?.href ?? null,
+    sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
+    followers: actor.followersId?.href ?? null,
+    outbox: actor.outboxId?.href ?? null,
+    featured: actor.featuredId?.href ?? null,
+    type: actor.constructor.name,
+    iconUrl: icon instanceof Image ? hrefOf(icon.url) : null,
+    imageUrl: image instanceof Image ? hrefOf(image.url) : null,
+    alsoKnownAs: actor.aliasIds.map((u) => u.href),
+    fields: await profileFields(actor),
+    published: actor.published ? new Date(actor.published.epochMilliseconds).toISOString() : null,
+  });
+}
+
+/** The same for an actor document read without JSON-LD (plain-actor-document.ts). */
+export function plainActorToAccountFields(actor: PlainActorDocument): RemoteAccountFields {
+  return accountFields({ ...actor, id: new URL(actor.id) });
+}
+
+/** What both readings of an actor hand over: raw values, HTML unsanitized. */
+type ActorValues = Omit<PlainActorDocument, "id" | "publicKeys"> & { id: URL };
+
+function accountFields(a: ActorValues): RemoteAccountFields {
+  const id = a.id;
+  // The domain comes from the actor's verified id, never from what it claims elsewhere.
+  const username = (a.preferredUsername ?? "").trim() || id.pathname.split("/").filter(Boolean).pop() || "unknown";
+  const bioHtml = sanitizeRemoteHtml(a.summary ?? undefined);
   return {
     uri: id.href,
     username: username.slice(0, 100),
     domain: id.host.toLowerCase(),
-    displayName: htmlToText(sanitizeRemoteHtml(actor.name?.toString())).slice(0, MAX_NAME),
+    displayName: htmlToText(sanitizeRemoteHtml(a.name ?? undefined)).slice(0, MAX_NAME),
     bio: htmlToText(bioHtml),
     bioHtml,
-    url: httpUrl(hrefOf(actor.url)) ?? id.href,
-    inboxUrl: actor.inboxId?.href ?? null,
-    sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
-    followersUrl: actor.followersId?.href ?? null,
-    outboxUrl: actor.outboxId?.href ?? null,
-    featuredUrl: actor.featuredId?.href ?? null,
-    actorType: actor.constructor.name,
-    avatarUrl: httpUrl(icon instanceof Image ? hrefOf(icon.url) : null),
-    headerUrl: httpUrl(image instanceof Image ? hrefOf(image.url) : null),
-    alsoKnownAs: actor.aliasIds.map((u) => u.href),
-    fields: await profileFields(actor),
-    publishedAt: actor.published ? new Date(actor.published.epochMilliseconds).toISOString() : null,
+    url: httpUrl(a.url) ?? id.href,
+    inboxUrl: a.inbox,
+    sharedInboxUrl: a.sharedInbox,
+    followersUrl: a.followers,
+    outboxUrl: a.outbox,
+    featuredUrl: a.featured,
+    actorType: a.type,
+    avatarUrl: httpUrl(a.iconUrl),
+    headerUrl: httpUrl(a.imageUrl),
+    alsoKnownAs: a.alsoKnownAs,
+    fields: a.fields.slice(0, MAX_FIELDS).map((f) => ({ name: htmlToText(sanitizeRemoteHtml(f.name)).slice(0, 255), value: sanitizeRemoteHtml(f.value).slice(0, 2000) })),
+    publishedAt: a.published,
   };
 }
 
+const MAX_FIELDS = 10;
+
+/** Mastodon's profile fields (PropertyValue attachments) with a name, as received. */
 async function profileFields(actor: Actor): Promise<{ name: string; value: string }[]> {
   const out: { name: string; value: string }[] = [];
   try {
     for await (const a of actor.getAttachments(embeddedOnly)) {
       if (!(a instanceof PropertyValue) || !a.name) continue;
-      out.push({ name: htmlToText(sanitizeRemoteHtml(a.name.toString())).slice(0, 255), value: sanitizeRemoteHtml(a.value?.toString()).slice(0, 2000) });
-      if (out.length >= 10) break;
+      out.push({ name: a.name.toString(), value: a.value?.toString() ?? "" });
+      if (out.length >= MAX_FIELDS) break;
     }
   } catch {
     // A malformed attachment list leaves the profile without fields.
