@@ -139,28 +139,34 @@ export class RemoteService {
       fetched_at: now,
       published_at: a.publishedAt ?? null,
     };
-    const existing = await this.findAccountByUri(a.uri);
-    if (existing) {
-      await this.#db.updateTable("accounts").set(fields).where("id", "=", existing.id).execute();
-      return (await findAccountById(this.#db, existing.id))!;
-    }
-    // Another actor took this handle before (a re-created account): the newest wins it.
-    await this.#db
-      .updateTable("accounts")
-      .set({ username_lower: sql`username_lower || '~' || id` as never })
-      .where("username_lower", "=", fields.username_lower)
-      .where("domain", "=", a.domain)
-      .execute();
-    const id = newId();
-    await this.#db
-      .insertInto("accounts")
-      .values({
-        id, ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
-        password_hash: null, created_at: now, uri: a.uri, moved_to_id: null,
-      })
-      .onConflict((oc) => oc.column("uri").doNothing())
-      .execute();
-    return (await this.findAccountByUri(a.uri))!;
+    // One transaction: on SQLite its four statements are one commit, not four (a flood of
+    // new senders stores one account each, bench inbox cold keys), and a handle taken over
+    // is never seen half done.
+    return transaction(this.#deps, async (tx) => {
+      const existing = await tx.selectFrom("accounts").select("id").where("uri", "=", a.uri).executeTakeFirst();
+      if (existing) {
+        await tx.updateTable("accounts").set(fields).where("id", "=", existing.id).execute();
+        return (await findAccountById(tx, existing.id))!;
+      }
+      // Another actor took this handle before (a re-created account): the newest wins it.
+      await tx
+        .updateTable("accounts")
+        .set({ username_lower: sql`username_lower || '~' || id` as never })
+        .where("username_lower", "=", fields.username_lower)
+        .where("domain", "=", a.domain)
+        .execute();
+      const id = newId();
+      await tx
+        .insertInto("accounts")
+        .values({
+          id, ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
+          password_hash: null, created_at: now, uri: a.uri, moved_to_id: null,
+        })
+        .onConflict((oc) => oc.column("uri").doNothing())
+        .execute();
+      const stored = await tx.selectFrom("accounts").selectAll().where("uri", "=", a.uri).executeTakeFirstOrThrow();
+      return rowToAccount(stored);
+    });
   }
 
   /** Stores a remote post; null when it was deleted before (tombstone) or already stored. */
