@@ -19,6 +19,7 @@ import { onLike } from "./inbox/like.ts";
 import { onMove } from "./inbox/move.ts";
 import { onUndo } from "./inbox/undo.ts";
 import { onUpdate } from "./inbox/update.ts";
+import { coldKeyReader } from "./cold-key.ts";
 import { CIRCUIT_PREFIX, DRAFT_CAVAGE, firstAttempts, SPEC_PREFIX } from "./first-attempt.ts";
 import { installLoaders } from "./key-owners.ts";
 import { KnownKeyInbox } from "./known-key-inbox.ts";
@@ -33,7 +34,7 @@ export interface BuiltFederation {
   knownKeyInbox: KnownKeyInbox;
 }
 
-export async function buildFederation(weft: WeftContext): Promise<BuiltFederation> {
+export async function buildFederation(weft: WeftContext, data: FedData): Promise<BuiltFederation> {
   const builder = createFederationBuilder<FedData>();
   const kv = new WeftKvStore(weft.db);
   const userAgent = { software: `Weft/0.1.0`, url: new URL(weft.config.origin) };
@@ -96,7 +97,10 @@ export async function buildFederation(weft: WeftContext): Promise<BuiltFederatio
   // Weft's loaders: ActivityPub content types only (SECURITY-CASES 33), connections through
   // the guarded dispatcher (40), a key must be listed by the actor it claims as owner (8).
   installLoaders(federation, { kv, timeoutMs: weft.config.fetchTimeoutMs, allowPrivateAddress: weft.config.allowPrivateAddress, dispatcher: weft.outbound.dispatcher, userAgent });
-  const knownKeyInbox = new KnownKeyInbox(kv, weft.config.origin, (message) => queues.inbox.enqueue(message));
+  // A new sender's key is fetched signed as Fedify would fetch it: by the recipient, or by
+  // the instance actor for the shared inbox (setSharedKeyDispatcher above).
+  const loaderFor = (recipient: string | null) => federation.createContext(new URL(weft.config.origin), data).getDocumentLoader({ identifier: recipient ?? INSTANCE_ACTOR });
+  const knownKeyInbox = new KnownKeyInbox(kv, weft.config.origin, (message) => queues.inbox.enqueue(message), coldKeyReader(kv, loaderFor));
   return { federation, knownKeyInbox };
 }
 

@@ -10,7 +10,10 @@
 // synchronous crypto.verify (about 20 µs for RSA-2048; its callback form measured no
 // cheaper for the main thread), and nothing is parsed as JSON-LD.
 //
-// Anything else goes to Fedify unchanged: an unknown or uncached key, RFC 9421, Linked
+// A key Fedify has not cached is read by cold-key.ts, where its actor's document is plain
+// (and that document handed to `direct`, which may store the account from it).
+//
+// Anything else goes to Fedify unchanged: a key cold-key.ts does not read, RFC 9421, Linked
 // Data signatures and integrity proofs, `created`/`expires` parameters, several digests,
 // a signature that fails here (Fedify then fetches the key again, as after a rotation),
 // a key whose owner is not the activity's actor, a document whose JSON-LD could make
@@ -21,12 +24,12 @@
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvKey, KvStore } from "@fedify/fedify";
 import { idOf } from "./guard.ts";
+import { PUBLIC_KEY_PREFIX, type ColdKeyReader } from "./cold-key.ts";
 import { onKvWrite } from "./kv.ts";
+import type { PlainActorDocument } from "./plain-actor-document.ts";
 import { plainActor } from "./plain-actor.ts";
 import { VERIFIED_ACTOR_FIELD } from "./verified-actor.ts";
 
-/** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
-const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
 /** Fedify's default signature time window for draft-cavage `Date`. */
 const TIME_WINDOW_MS = 3600_000;
 /** Imported keys kept per process; the oldest goes first. */
@@ -65,8 +68,12 @@ export interface InboxPost {
   recipient: string | null;
 }
 
-/** Handles a verified activity at once; false (or a throw) queues it instead. */
-export type DirectHandler = (activity: Record<string, unknown>, actor: string) => Promise<boolean>;
+/**
+ * Handles a verified activity at once; false (or a throw) queues it instead. `fetched` is
+ * the actor's document when its key was just read by cold-key.ts (the account may be
+ * stored from it).
+ */
+export type DirectHandler = (activity: Record<string, unknown>, actor: string, fetched?: PlainActorDocument) => Promise<boolean>;
 
 interface ImportedKey {
   pem: string;
@@ -74,6 +81,8 @@ interface ImportedKey {
   key: KeyObject;
   /** When the kv store last gave this key (Date.now()); -Infinity once it must be read again. */
   readAt: number;
+  /** The owner's document, when this process just read the key from it (cold-key.ts), until one activity takes it. */
+  actor?: PlainActorDocument;
 }
 
 /** The Signature header's parameters, read as Fedify reads them. */
@@ -115,12 +124,14 @@ export class KnownKeyInbox {
   readonly #host: string;
   readonly #enqueue: (message: InboxMessage) => Promise<void>;
   readonly #keys = new Map<string, ImportedKey>();
+  readonly #coldKey: ColdKeyReader | null;
 
-  constructor(kv: KvStore, origin: string, enqueue: (message: InboxMessage) => Promise<void>) {
+  constructor(kv: KvStore, origin: string, enqueue: (message: InboxMessage) => Promise<void>, coldKey: ColdKeyReader | null = null) {
     this.#kv = kv;
     this.#origin = origin;
     this.#host = new URL(origin).host;
     this.#enqueue = enqueue;
+    this.#coldKey = coldKey;
     onKvWrite(this.#forgetWritten);
   }
 
@@ -136,19 +147,20 @@ export class KnownKeyInbox {
    * queue is not a reason to try Fedify: it throws.
    */
   async accept(post: InboxPost, direct?: DirectHandler, now = Date.now()): Promise<boolean> {
-    let message: InboxMessage | null;
+    let verified: { message: InboxMessage; actor?: PlainActorDocument } | null;
     try {
-      message = await this.#verified(post, now);
+      verified = await this.#verified(post, now);
     } catch {
       return false;
     }
-    if (!message) return false;
-    if (direct && (await direct(message.activity, message[VERIFIED_ACTOR_FIELD]).catch(() => false))) return true;
+    if (!verified) return false;
+    const { message, actor } = verified;
+    if (direct && (await direct(message.activity, message[VERIFIED_ACTOR_FIELD], actor).catch(() => false))) return true;
     await this.#enqueue(message);
     return true;
   }
 
-  async #verified(post: InboxPost, now: number): Promise<InboxMessage | null> {
+  async #verified(post: InboxPost, now: number): Promise<{ message: InboxMessage; actor?: PlainActorDocument } | null> {
     const { headers, doc } = post;
     const header = headers.get("signature");
     if (!header || headers.has("signature-input") || "signature" in doc || "proof" in doc) return null;
@@ -166,7 +178,7 @@ export class KnownKeyInbox {
     const actor = plainActor(doc);
     if (typeof doc.id !== "string" || !actor) return null;
 
-    const key = await this.#key(params.keyId);
+    const key = await this.#key(params.keyId, post.recipient);
     if (!key || key.owner !== actor) return null;
     const lines: string[] = [];
     for (const name of signed) {
@@ -183,7 +195,7 @@ export class KnownKeyInbox {
       key.readAt = -Infinity;
       return null;
     }
-    return {
+    const message: InboxMessage = {
       type: "inbox",
       id: crypto.randomUUID(),
       baseUrl: this.#origin,
@@ -194,6 +206,10 @@ export class KnownKeyInbox {
       traceContext: {},
       [VERIFIED_ACTOR_FIELD]: actor,
     };
+    // Handed on once: a later activity finds the account stored (or, if storing failed, fetches it anew).
+    const fetched = key.actor;
+    key.actor = undefined;
+    return { message, actor: fetched };
   }
 
   /** One SHA-256 digest that matches the body; anything else is Fedify's to judge. */
@@ -211,7 +227,7 @@ export class KnownKeyInbox {
    * the kv store again after KEY_FRESH_MS, and at once after this process replaced or
    * dropped it.
    */
-  async #key(keyId: string): Promise<ImportedKey | null> {
+  async #key(keyId: string, recipient: string | null): Promise<ImportedKey | null> {
     const now = Date.now();
     let href: string;
     try {
@@ -221,7 +237,10 @@ export class KnownKeyInbox {
     }
     const known = this.#keys.get(href);
     if (known && now - known.readAt < KEY_FRESH_MS) return known;
-    const cached = cachedKeyFields(await this.#kv.get([...PUBLIC_KEY_PREFIX, href]));
+    const value = await this.#kv.get([...PUBLIC_KEY_PREFIX, href]);
+    // Nothing cached (a null is Fedify's record of a key it could not get: its to judge).
+    if (value === undefined && this.#coldKey) return this.#remember(href, await this.#coldKey(href, recipient));
+    const cached = cachedKeyFields(value);
     if (!cached || cached.id !== href) {
       this.#keys.delete(href);
       return null;
@@ -238,7 +257,12 @@ export class KnownKeyInbox {
       return null;
     }
     if (key.asymmetricKeyType !== "rsa") return null;
-    const imported = { pem, owner, key, readAt: now };
+    return this.#remember(href, { pem, owner, key });
+  }
+
+  #remember(href: string, read: Omit<ImportedKey, "readAt"> | null): ImportedKey | null {
+    if (!read) return null;
+    const imported = { pem: read.pem, owner: read.owner, key: read.key, actor: read.actor, readAt: Date.now() };
     this.#keys.delete(href);
     this.#keys.set(href, imported);
     if (this.#keys.size > MAX_KEYS) this.#keys.delete(this.#keys.keys().next().value!);

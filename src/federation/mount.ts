@@ -8,6 +8,7 @@ import { RemoteService } from "../services/remote.ts";
 import { RemoteInteractionService } from "../services/remote-interactions.ts";
 import { buildFederation } from "./builder.ts";
 import { storeCreateDirectly } from "./inbox/direct-create.ts";
+import type { DirectHandler } from "./known-key-inbox.ts";
 import { sharedAccount, type FedData } from "./context.ts";
 import { PATHS, postUrl, profileUrl } from "./uris.ts";
 import { registerOutbound } from "./outbound.ts";
@@ -20,16 +21,16 @@ const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 export async function mountFederation(app: Hono, ctx: WeftContext): Promise<void> {
   // WEFT_FEDERATION=off: no federation at all (WebFinger, actors, inbox all 404).
   if (!ctx.config.federation) return;
-  const { federation, knownKeyInbox } = await buildFederation(ctx);
   const deps = { db: ctx.db, config: ctx.config, signal: ctx.signal, committed: ctx.committed };
   const remote = new RemoteService(deps, ctx.services.posts, ctx.services.media);
   const interactions = new RemoteInteractionService(deps, ctx.services.posts, ctx.services.follows);
   const data: FedData = { weft: ctx, remote, interactions };
+  const { federation, knownKeyInbox } = await buildFederation(ctx, data);
   void federation.startQueue(data);
   registerOutbound(ctx, federation, data);
   wireRemoteMentions(ctx, federation, data);
   wireReach(ctx, federation, data);
-  const storeDirectly = (activity: Record<string, unknown>, actor: string) => storeCreateDirectly(data, activity, actor);
+  const storeDirectly: DirectHandler = (activity, actor, fetched) => storeCreateDirectly(data, activity, actor, fetched);
 
   app.use("*", async (c, next) => {
     const req = c.req.raw;

@@ -5,10 +5,10 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { startFederatedCluster, type Cluster } from "./helpers/cluster.ts";
 import { createFakeRemote, type FakeRemote } from "./helpers/fake-remote.ts";
+import { countQueuedInbox, type InboxQueueCount } from "./helpers/inbox-queue-count.ts";
 import { unwrap } from "../../src/domain/result.ts";
 import type { Weft } from "../../src/app.ts";
 import type { Account } from "../../src/domain/account.ts";
-import { WeftMessageQueue } from "../../src/federation/queue.ts";
 import { RemoteService } from "../../src/services/remote.ts";
 import { withMedia } from "../../src/media/types.ts";
 import { forgetSenders } from "../../src/federation/inbox/direct-create.ts";
@@ -26,7 +26,7 @@ let alice: Account;
 let kim: string;
 let n = 0;
 /** Inbox activities put on the queue since the test began. */
-let queued = 0;
+let inboxQueue: InboxQueueCount;
 
 function create(note: Record<string, unknown> = {}): { doc: Record<string, unknown>; uri: string } {
   const i = ++n;
@@ -52,16 +52,12 @@ before(async () => {
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
   kim = mk.actorUri("kim");
-  // kim's first activity goes through Fedify, which fetches kim and caches the key.
+  // kim's first activity: Weft fetches kim (cold-key.ts), caches the key and stores kim.
   assert.equal((await mk.post(INBOX, "kim", create().doc)).status, 202);
   await cluster.drain();
-  const enqueueMany = WeftMessageQueue.prototype.enqueueMany;
-  WeftMessageQueue.prototype.enqueueMany = async function (this: WeftMessageQueue, messages, options) {
-    queued += messages.filter((m) => (m as { type?: string }).type === "inbox").length;
-    return enqueueMany.call(this, messages, options);
-  };
+  inboxQueue = countQueuedInbox();
 });
-beforeEach(() => void (queued = 0));
+beforeEach(() => inboxQueue?.reset());
 after(() => cluster?.close());
 
 test("a plain Note from a known actor is stored before the answer, with what the queue's path would store", async () => {
@@ -75,7 +71,7 @@ test("a plain Note from a known actor is stored before the answer, with what the
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
   const post = await postRow(uri);
   assert.ok(post, "stored when the 202 came back, no job run");
-  assert.equal(queued, 0);
+  assert.equal(inboxQueue.count, 0);
   assert.doesNotMatch(post.html, /script/);
   assert.equal(post.visibility, "public");
   assert.equal(post.language, "en");
@@ -102,25 +98,25 @@ test("a reply to a post stored here is stored directly under it", async () => {
   await mk.post(INBOX, "kim", parent.doc);
   const reply = create({ inReplyTo: parent.uri });
   assert.equal((await mk.post(INBOX, "kim", reply.doc)).status, 202);
-  assert.equal(queued, 0);
+  assert.equal(inboxQueue.count, 0);
   const [p, r] = [await postRow(parent.uri), await postRow(reply.uri)];
   assert.equal(r?.in_reply_to_id, p?.id);
   assert.equal(Number((await postRow(parent.uri))?.replies_count), 1);
 });
 
-test("a reply whose parent is not here is queued, and Fedify's path fetches the parent", async () => {
+test("a reply whose parent is not here is inboxQueue.count, and Fedify's path fetches the parent", async () => {
   const parentUri = `${mk.origin}/notes/served-parent`;
   mk.serve("/notes/served-parent", { "@context": AS, id: parentUri, type: "Note", attributedTo: kim, content: "<p>parent</p>", to: [PUBLIC], published: "2026-12-07T09:00:00Z" });
   const reply = create({ inReplyTo: parentUri });
   assert.equal((await mk.post(INBOX, "kim", reply.doc)).status, 202);
-  assert.equal(queued, 1);
+  assert.equal(inboxQueue.count, 1);
   await cluster.drain();
   const [p, r] = [await postRow(parentUri), await postRow(reply.uri)];
   assert.ok(p, "the parent was fetched");
   assert.equal(r?.in_reply_to_id, p.id);
 });
 
-test("an actor not fetched within the day is queued, and Fedify's path fetches it again", async () => {
+test("an actor not fetched within the day is inboxQueue.count, and Fedify's path fetches it again", async () => {
   const stale = new Date(Date.now() - 2 * 24 * 3600_000).toISOString();
   await weft.db.kysely.updateTable("accounts").set({ fetched_at: stale }).where("uri", "=", kim).execute();
   // An actor goes stale as time passes; this one was aged in the database, which the
@@ -128,7 +124,7 @@ test("an actor not fetched within the day is queued, and Fedify's path fetches i
   forgetSenders(weft.db);
   const { doc, uri } = create();
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
-  assert.equal(queued, 1);
+  assert.equal(inboxQueue.count, 1);
   await cluster.drain();
   assert.ok(await postRow(uri));
   const account = await weft.db.kysely.selectFrom("accounts").select("fetched_at").where("uri", "=", kim).executeTakeFirstOrThrow();
@@ -141,13 +137,13 @@ test("a Note deleted before its Create arrives stays deleted", async () => {
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
   await cluster.drain();
   assert.equal(await postRow(uri), undefined);
-  assert.equal(queued, 0);
+  assert.equal(inboxQueue.count, 0);
 });
 
 test("a document outside the plain reading is queued and stored by Fedify's path, attachment and all", async () => {
   const { doc, uri } = create({ attachment: [{ type: "Document", mediaType: "image/png", url: `${mk.origin}/a.png`, name: "a loom" }] });
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
-  assert.equal(queued, 1);
+  assert.equal(inboxQueue.count, 1);
   await cluster.drain();
   const post = await postRow(uri);
   assert.ok(post);
@@ -163,7 +159,7 @@ test("a failure while storing directly queues the activity instead: nothing acce
   };
   const { doc, uri } = create();
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
-  assert.equal(queued, 1);
+  assert.equal(inboxQueue.count, 1);
   await cluster.drain();
   assert.ok(await postRow(uri), "the queue's path stored it");
 });
@@ -171,18 +167,18 @@ test("a failure while storing directly queues the activity instead: nothing acce
 test("a sender remembered by the direct path but deleted since: its post is queued and stored, not lost", async () => {
   const first = create();
   assert.equal((await mk.post(INBOX, "kim", first.doc)).status, 202);
-  assert.equal(queued, 0, "stored directly: kim is remembered");
+  assert.equal(inboxQueue.count, 0, "stored directly: kim is remembered");
   // kim's row goes (its posts with it), as a Delete of the actor would take it.
   await weft.db.kysely.deleteFrom("accounts").where("uri", "=", kim).execute();
   const { doc, uri } = create();
   assert.equal((await mk.post(INBOX, "kim", doc)).status, 202);
-  assert.equal(queued, 1, "the insert for the gone sender failed and the activity was queued");
+  assert.equal(inboxQueue.count, 1, "the insert for the gone sender failed and the activity was queued");
   await cluster.drain();
   const post = await postRow(uri);
   const account = await weft.db.kysely.selectFrom("accounts").select("id").where("uri", "=", kim).executeTakeFirstOrThrow();
   assert.equal(post?.account_id, account.id, "stored under kim, fetched again");
   const next = create();
   assert.equal((await mk.post(INBOX, "kim", next.doc)).status, 202);
-  assert.equal(queued, 1, "and kim's next post is stored directly again");
+  assert.equal(inboxQueue.count, 1, "and kim's next post is stored directly again");
   assert.ok(await postRow(next.uri));
 });

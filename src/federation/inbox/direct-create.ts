@@ -4,10 +4,13 @@
 // It is the same post, through the same service, as onCreate would store (ADR 0013):
 // plain-note.ts only reads documents where its reading and Fedify's agree, and the checks
 // below are onCreate's and senderOf's. Anything else returns false and is queued as before.
+// A sender met for the first time, whose key cold-key.ts read from its plain document, is
+// stored from that document first, as senderOf stores it from Fedify's parse.
 //
 // Why: under an inbox flood, parsing each activity as JSON-LD in the job, and queuing,
 // claiming and deleting it, cost about three times as much as verifying it (issue 7).
-import { plainNoteToPostFields } from "../mappers/as-to-domain.ts";
+import { plainActorToAccountFields, plainNoteToPostFields } from "../mappers/as-to-domain.ts";
+import type { PlainActorDocument } from "../plain-actor-document.ts";
 import { plainCreateNote } from "../plain-note.ts";
 import type { Db } from "../../db/kysely.ts";
 import type { FedData } from "../context.ts";
@@ -21,8 +24,10 @@ import { postInputWithParent } from "./create.ts";
  * queue's path fetches it), a reply whose parent is not here yet (the queue's path fetches
  * that too). True also when the post is refused or was already stored, as onCreate would.
  */
-export async function storeCreateDirectly(data: FedData, doc: Record<string, unknown>, actor: string): Promise<boolean> {
+export async function storeCreateDirectly(data: FedData, doc: Record<string, unknown>, actor: string, fetched?: PlainActorDocument): Promise<boolean> {
   try {
+    // Whatever the activity, as senderOf would: its job then finds the account fresh.
+    if (fetched && fetched.id === actor && !isLocalUri(data.weft.config.origin, actor)) await storeSender(data, fetched);
     return await store(data, doc, actor);
   } catch (error) {
     // Perhaps the remembered sender is gone (a Delete of the actor): read it again.
@@ -55,20 +60,30 @@ export function forgetSenders(db: Db): void {
 
 async function senderRow(data: FedData, actor: string): Promise<SenderRow | undefined> {
   const db = data.weft.db;
-  let known = senders.get(db);
-  if (!known) senders.set(db, (known = new Map()));
-  const now = Date.now();
-  const hit = known.get(actor);
-  if (hit && now - hit.readAt < SENDER_FRESH_MS) return hit.row;
+  const hit = senders.get(db)?.get(actor);
+  if (hit && Date.now() - hit.readAt < SENDER_FRESH_MS) return hit.row;
   const row = await db.kysely.selectFrom("accounts").select(["id", "followers_url", "fetched_at"]).where("uri", "=", actor).executeTakeFirst();
-  known.delete(actor);
+  senders.get(db)?.delete(actor);
   // Only a fresh sender is remembered: a missing or stale one is fetched by the queue's
   // path, and its next activity must see the row that fetch writes.
-  if (row && freshlyFetched(row.fetched_at)) {
-    known.set(actor, { row, readAt: now });
-    if (known.size > MAX_SENDERS) known.delete(known.keys().next().value!);
-  }
+  if (row && freshlyFetched(row.fetched_at)) remember(db, actor, row);
   return row;
+}
+
+/** Stores (or refreshes) the account of a sender read from its plain document, and remembers it. */
+async function storeSender(data: FedData, fetched: PlainActorDocument): Promise<void> {
+  const fields = plainActorToAccountFields(fetched);
+  const fetchedAt = new Date().toISOString(); // upsertAccount's fetched_at is no earlier
+  const account = await data.remote.upsertAccount(fields);
+  remember(data.weft.db, fetched.id, { id: account.id, followers_url: fields.followersUrl, fetched_at: fetchedAt });
+}
+
+function remember(db: Db, actor: string, row: SenderRow): void {
+  let known = senders.get(db);
+  if (!known) senders.set(db, (known = new Map()));
+  known.delete(actor);
+  known.set(actor, { row, readAt: Date.now() });
+  if (known.size > MAX_SENDERS) known.delete(known.keys().next().value!);
 }
 
 async function store(data: FedData, doc: Record<string, unknown>, actor: string): Promise<boolean> {

@@ -1,0 +1,71 @@
+// The key of a sender Weft has not met, read without JSON-LD. known-key-inbox.ts asks this
+// when Fedify's key cache has nothing for a signature's keyId: the key's document is
+// fetched through Weft's loaders (signed, ActivityPub content types only, the guarded
+// dispatcher, the timeout, key-owners.ts's check), read by plain-actor-document.ts, and
+// the key written to Fedify's key cache in the form Fedify writes it, so Fedify's own
+// paths and every other Weft process find it there.
+//
+// Why: Fedify fetched such a key by parsing the actor's document as JSON-LD (once in
+// key-owners.ts's check, again for the key), imported it through pkijs, then parsed the
+// activity twice and the actor again in the job: 13-21 ms of CPU for a sender's first
+// activity, 0.02 of the bare ceiling (bench inbox, cold keys, issue 7). A document read
+// here also hands its account to the direct path (inbox/direct-create.ts).
+//
+// Only the plain case is taken: the document on the keyId's own origin (after
+// redirects), an actor whose every key is its own, listing a key whose id is the keyId
+// exactly, an RSA key. Anything else returns null and Fedify fetches and judges the key
+// as before (a second fetch of that document).
+import { createPublicKey, type KeyObject } from "node:crypto";
+import type { KvStore } from "@fedify/fedify";
+import type { DocumentLoader } from "@fedify/vocab-runtime";
+import { plainActorDocument, type PlainActorDocument } from "./plain-actor-document.ts";
+
+/** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
+export const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
+
+export interface ColdKey {
+  pem: string;
+  owner: string;
+  key: KeyObject;
+  /** The owner's document, read plainly: the direct path may store the account from it. */
+  actor: PlainActorDocument;
+}
+
+/** Reads the key `keyId` names; `recipient` picks whose signature the fetch carries (null: the instance actor's). */
+export type ColdKeyReader = (keyId: string, recipient: string | null) => Promise<ColdKey | null>;
+
+/** The value Fedify's KvKeyCache writes for a CryptographicKey (`key.toJsonLd()`), which it reads back. */
+export function fedifyCachedKey(id: string, owner: string, pem: string): Record<string, unknown> {
+  return { owner, publicKeyPem: pem, type: "CryptographicKey", id, "@context": "https://w3id.org/security/v1" };
+}
+
+export function coldKeyReader(kv: KvStore, loaderFor: (recipient: string | null) => Promise<DocumentLoader>): ColdKeyReader {
+  // A new sender's activities often come together: one fetch for all of them.
+  const reading = new Map<string, Promise<ColdKey | null>>();
+  return (keyId, recipient) => {
+    let read = reading.get(keyId);
+    if (!read) {
+      read = readKey(kv, keyId, () => loaderFor(recipient))
+        .catch(() => null)
+        .finally(() => reading.delete(keyId));
+      reading.set(keyId, read);
+    }
+    return read;
+  };
+}
+
+async function readKey(kv: KvStore, keyId: string, loader: () => Promise<DocumentLoader>): Promise<ColdKey | null> {
+  const origin = new URL(keyId).origin;
+  const loaded = await (await loader())(keyId);
+  if (new URL(loaded.documentUrl).origin !== origin) return null;
+  const actor = plainActorDocument(loaded.document);
+  if (!actor || new URL(actor.id).origin !== origin) return null;
+  const listed = actor.publicKeys.find((k) => k.id === keyId);
+  if (!listed) return null;
+  const key = createPublicKey(listed.pem);
+  if (key.asymmetricKeyType !== "rsa") return null;
+  // As Fedify's exportSpki writes it, so the cached value is the one Fedify would have written.
+  const pem = key.export({ type: "spki", format: "pem" }).toString();
+  await kv.set([...PUBLIC_KEY_PREFIX, keyId], fedifyCachedKey(keyId, actor.id, pem));
+  return { pem, owner: actor.id, key, actor };
+}
