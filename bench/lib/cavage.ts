@@ -29,6 +29,14 @@ export function signPost(url: URL, body: string, keyId: string, privateKey: KeyO
   };
 }
 
+/** The headers of a signed GET of `url` (draft-cavage over (request-target), host and date, as Fedify signs its fetches). */
+export function signGet(url: URL, keyId: string, privateKey: KeyObject, date = new Date()): Record<string, string> {
+  const dateStr = date.toUTCString();
+  const text = `(request-target): get ${url.pathname + url.search}\nhost: ${url.host}\ndate: ${dateStr}`;
+  const signature = sign("sha256", Buffer.from(text), privateKey).toString("base64");
+  return { host: url.host, date: dateStr, accept: "application/activity+json", signature: `keyId="${keyId}",algorithm="rsa-sha256",headers="(request-target) host date",signature="${signature}"` };
+}
+
 export interface SignatureParams {
   keyId: string;
   headers: string;

@@ -12,6 +12,9 @@
 //
 // Ceiling: bare-inbox.ts, a node:http child that checks the digest and the signature with
 // the already-known key and inserts the row (node:sqlite / pg), same requests, same rate.
+// For cold keys, a second ceiling beside the issue's: the same child fetching each new
+// key itself (a signed GET, the JSON read, the key imported and kept), the work Weft
+// cannot skip for a sender it has never seen.
 // Afterwards every activity sent must be stored exactly once, or the workload fails.
 // A phase ends once its server has gone quiet (procs.ts settled), and that tail's CPU
 // counts in its CPU per activity: Weft checkpoints SQLite's WAL on a thread of its own,
@@ -19,7 +22,7 @@
 //
 // Requests are signed before each phase starts (Date goes stale by the phase's length, a
 // few seconds at most; Weft accepts a one-hour window, as Fedify does by default).
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,6 +43,8 @@ const RATIO_TARGET = 0.5;
 const INBOX_PATH = "/ap/inbox";
 const ACTIVITY_BYTES = 2048;
 const CONNECTIONS = 128;
+/** Actor names whose keys the bare ceiling fetches (bare-inbox.ts BARE_FETCH_PREFIX). */
+const FETCHED = "fetched";
 
 interface Sizes {
   warmActors: number;
@@ -170,7 +175,10 @@ export async function inbox(ctx: WorkloadContext, target: BenchTarget): Promise<
     await withFederationSite(ctx, target, "inbox", async () => {}, async (site) => {
       const bareDb = d === "sqlite" ? `sqlite:${path.join(bareDir, "bare.sqlite")}` : site.target.databaseUrl;
       const pem = createPublicKey(fleet.privateKey).export({ type: "spki", format: "pem" }).toString();
-      const bare = await startScript(path.join(import.meta.dirname, "..", "lib", "bare-inbox.ts"), { BARE_DB: bareDb, BARE_KEY_PEM: pem, BARE_KEY_PREFIX: `${fleet.actorOrigin}/users/` });
+      const signKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      const bare = await startScript(path.join(import.meta.dirname, "..", "lib", "bare-inbox.ts"), {
+        BARE_DB: bareDb, BARE_KEY_PEM: pem, BARE_KEY_PREFIX: `${fleet.actorOrigin}/users/`, BARE_FETCH_PREFIX: `${fleet.actorOrigin}/users/${FETCHED}`, BARE_SIGN_KEY_PEM: signKey,
+      });
       const bareConn = d === "sqlite" ? await openDatabase(bareDb) : site.db;
       try {
         await flood(ctx, s, site, bare, bareConn, fleet);
@@ -215,7 +223,9 @@ async function flood(ctx: WorkloadContext, s: Sizes, site: FreshSite, bare: Chil
   const { actorFetches } = await fleet.receipts();
   const bareCold = await phase("bare cold", bare, bareDb, BARE_TABLE, fleet, batch(fleet, "bare-cold", (i) => `cold${i}`, s.cold), s.overload);
   sentToBare += s.cold;
-  ctx.log(`  Weft ${weftCold.throughput.toFixed(0)}/s stored (answered ${weftCold.answeredPerSec.toFixed(0)}/s, CPU ${weftCold.cpuMsPerActivity.toFixed(2)} ms each, ${(actorFetches / s.cold).toFixed(2)} actor fetches per fresh actor); bare ${bareCold.throughput.toFixed(0)}/s (CPU ${bareCold.cpuMsPerActivity.toFixed(2)} ms each)`);
+  const bareFetching = await phase("bare cold, fetching keys", bare, bareDb, BARE_TABLE, fleet, batch(fleet, "bare-fetched", (i) => `${FETCHED}${i}`, s.cold), s.overload);
+  sentToBare += s.cold;
+  ctx.log(`  Weft ${weftCold.throughput.toFixed(0)}/s stored (answered ${weftCold.answeredPerSec.toFixed(0)}/s, CPU ${weftCold.cpuMsPerActivity.toFixed(2)} ms each, ${(actorFetches / s.cold).toFixed(2)} actor fetches per fresh actor); bare ${bareCold.throughput.toFixed(0)}/s (CPU ${bareCold.cpuMsPerActivity.toFixed(2)} ms each); bare fetching each key ${bareFetching.throughput.toFixed(0)}/s (CPU ${bareFetching.cpuMsPerActivity.toFixed(2)} ms each)`);
 
   const lat: Record<string, { weft: number[]; bare: number[]; rate: number }> = {};
   for (const [kind, capacity] of [["warm", weftWarm.throughput], ["cold", weftCold.throughput]] as const) {
@@ -255,6 +265,9 @@ async function flood(ctx: WorkloadContext, s: Sizes, site: FreshSite, bare: Chil
     ctx.add(result({ ...common, metric: `${kind} keys: p99, open loop at half of Weft's capacity (${d})`, value: wl.p99, unit: "ms", better: "lower", ceiling: bl.p99, ceilingIs: `${ceilingIs}, same rate (${l.rate}/s)` }));
     ctx.log(`  ${kind} at ${l.rate}/s: Weft p50 ${wl.p50.toFixed(1)} ms p99 ${wl.p99.toFixed(1)} ms; bare p50 ${bl.p50.toFixed(1)} ms p99 ${bl.p99.toFixed(1)} ms`);
   }
+  const fetchingIs = "bare node:http: digest + signature + insert, fetching each new key (signed GET, JSON, import)";
+  ctx.add(result({ ...common, metric: `cold keys: stored/s against a ceiling that fetches keys too (${d})`, value: weftCold.throughput, unit: "act/s", better: "higher", ceiling: bareFetching.throughput, ceilingIs: fetchingIs }));
+  ctx.add(result({ ...common, metric: `cold keys: server CPU per activity against a ceiling that fetches keys too (${d})`, value: weftCold.cpuMsPerActivity, unit: "ms", better: "lower", ceiling: bareFetching.cpuMsPerActivity, ceilingIs: fetchingIs }));
   ctx.add(result({ ...common, metric: `activities stored exactly once (${d})`, value: 100 * once(weftAll, sentToWeft), unit: "%", better: "higher", ceiling: 100 * once(bareAll, sentToBare), ceilingIs: "bare ceiling's own rows", target: { value: 100 } }));
   ctx.add(result({ ...common, metric: `server peak RSS (${d})`, value: peakWeft, unit: "MiB", better: "lower", ceiling: peakBare, ceilingIs: "bare inbox under the same load" }));
 }

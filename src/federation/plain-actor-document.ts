@@ -147,6 +147,16 @@ function sharedInboxOf(v: unknown, terms: Terms): string | null | undefined {
  */
 export function plainActorDocument(doc: unknown): PlainActorDocument | null {
   if (!isObject(doc)) return null;
+  // The same loaded document is read by key-owners.ts's check and then by cold-key.ts.
+  let read = readDocuments.get(doc);
+  if (read === undefined) readDocuments.set(doc, (read = readActorDocument(doc)));
+  return read;
+}
+
+/** Readings of loaded documents, while something holds them (documents are not changed once loaded). */
+const readDocuments = new WeakMap<object, PlainActorDocument | null>();
+
+function readActorDocument(doc: Record<string, unknown>): PlainActorDocument | null {
   const context = plainContext(doc);
   const terms = context && definedTerms(context, ACTOR_VOCABULARY);
   if (!terms || typeof doc.type !== "string" || !ACTOR_TYPES.has(doc.type) || !keysPlain(doc, ACTOR_KEYS, terms, ACTOR_VOCABULARY)) return null;

@@ -79,29 +79,68 @@ function extensionDefinitionPlain(definition: unknown, extension: Extension): bo
   return Object.keys(d).every((k) => k === "@id" || k === "@type") && d["@type"] === extension.type;
 }
 
-/** Every term the document's contexts define beside ActivityStreams, with its IRI; null if any may not be read through. */
-export function definedTerms(context: PlainContext, vocab: Vocabulary): Terms | null {
-  if (context.language) return null;
-  const terms: Terms = new Map();
-  for (const url of context.sides) {
+/** Whether `term`, defined as `iri`, leaves what the vocabulary reads as ActivityStreams and its extensions say. */
+function termPlain(term: string, iri: string | null, vocab: Vocabulary): boolean {
+  // Keyword aliases as the security context writes them (`id`: `@id`) mean what AS says.
+  if ((term === "id" && iri === "@id") || (term === "type" && iri === "@type")) return true;
+  const extension = vocab.extensions[term];
+  if (extension !== undefined) return iri === extension.iri;
+  if (vocab.names.has(term)) return false;
+  if (iri?.startsWith(AS) && iri !== AS && iri !== AS + term) return false;
+  // No other name may stand for an extension the reader reads (`"feat": "toot:featured"`).
+  return !iri || !extensionIris(vocab).has(iri);
+}
+
+const extensionIriSets = new WeakMap<Vocabulary, Set<string>>();
+
+function extensionIris(vocab: Vocabulary): Set<string> {
+  let iris = extensionIriSets.get(vocab);
+  if (!iris) extensionIriSets.set(vocab, (iris = new Set(Object.values(vocab.extensions).map((e) => e.iri))));
+  return iris;
+}
+
+/** Lists of side contexts checked per vocabulary; a document names an unknown URL at will, so the list is bounded. */
+const checkedSides = new WeakMap<Vocabulary, Map<string, Terms | null>>();
+const MAX_CHECKED_SIDES = 256;
+
+/** The side contexts' terms, merged in order and each checked against the vocabulary; null if any fails. */
+function checkedSideTerms(sides: string[], vocab: Vocabulary): Terms | null {
+  let checked = checkedSides.get(vocab);
+  if (!checked) checkedSides.set(vocab, (checked = new Map()));
+  const key = sides.join(" ");
+  let terms = checked.get(key);
+  if (terms !== undefined) return terms;
+  terms = new Map();
+  for (const url of sides) {
     const side = sideTerms(url);
-    if (!side) return null;
+    if (!side) {
+      terms = null;
+      break;
+    }
     for (const [t, iri] of side) terms.set(t, iri);
   }
+  if (terms && ![...terms].every(([t, iri]) => termPlain(t, iri, vocab))) terms = null;
+  if (checked.size >= MAX_CHECKED_SIDES) checked.delete(checked.keys().next().value!);
+  checked.set(key, terms);
+  return terms;
+}
+
+/**
+ * Every term the document's contexts define beside ActivityStreams, with its IRI; null if
+ * any may not be read through. A side context's term is checked as the side context
+ * defines it, even where an inline context defines it again (stricter than needed).
+ */
+export function definedTerms(context: PlainContext, vocab: Vocabulary): Terms | null {
+  if (context.language) return null;
+  const sides = checkedSideTerms(context.sides, vocab);
+  if (!sides) return null;
+  const terms: Terms = new Map(sides);
   for (const [term, definition] of context.terms) {
     const extension = vocab.extensions[term];
     if (extension && !extensionDefinitionPlain(definition, extension)) return null;
-    terms.set(term, iriOf(definition, context.terms));
-  }
-  for (const [term, iri] of terms) {
-    // Keyword aliases as the security context writes them (`id`: `@id`) mean what AS says.
-    if ((term === "id" && iri === "@id") || (term === "type" && iri === "@type")) continue;
-    if (vocab.extensions[term] !== undefined) {
-      if (iri !== vocab.extensions[term].iri) return null;
-    } else if (vocab.names.has(term)) return null;
-    else if (iri?.startsWith(AS) && iri !== AS && iri !== AS + term) return null;
-    // No other name may stand for an extension the reader reads (`"feat": "toot:featured"`).
-    else if (iri && Object.values(vocab.extensions).some((e) => e.iri === iri)) return null;
+    const iri = iriOf(definition, context.terms);
+    if (!termPlain(term, iri, vocab)) return null;
+    terms.set(term, iri);
   }
   return terms;
 }
