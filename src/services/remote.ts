@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import type { Account } from "../domain/account.ts";
 import { newId } from "../domain/ids.ts";
 import type { Post, Visibility } from "../domain/post.ts";
-import { findAccountById, rowToAccount } from "../db/repositories/accounts.ts";
+import { rowToAccount } from "../db/repositories/accounts.ts";
 import { findPostById, rowToPost } from "../db/repositories/posts.ts";
 import { nowIso, transaction, type ServiceDeps, type Tx } from "./deps.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -139,33 +139,29 @@ export class RemoteService {
       fetched_at: now,
       published_at: a.publishedAt ?? null,
     };
-    // One transaction: on SQLite its four statements are one commit, not four (a flood of
-    // new senders stores one account each, bench inbox cold keys), and a handle taken over
-    // is never seen half done.
+    // One transaction of two statements: on SQLite one commit, not one per statement (a
+    // flood of new senders stores an account each, bench inbox cold keys), and a handle
+    // taken over is never seen half done.
     return transaction(this.#deps, async (tx) => {
-      const existing = await tx.selectFrom("accounts").select("id").where("uri", "=", a.uri).executeTakeFirst();
-      if (existing) {
-        await tx.updateTable("accounts").set(fields).where("id", "=", existing.id).execute();
-        return (await findAccountById(tx, existing.id))!;
-      }
-      // Another actor took this handle before (a re-created account): the newest wins it.
+      // Another actor holding this handle (a re-created account, or one renamed since):
+      // the newest wins it.
       await tx
         .updateTable("accounts")
         .set({ username_lower: sql`username_lower || '~' || id` as never })
         .where("username_lower", "=", fields.username_lower)
         .where("domain", "=", a.domain)
+        .where("uri", "<>", a.uri)
         .execute();
-      const id = newId();
-      await tx
+      const row = await tx
         .insertInto("accounts")
         .values({
-          id, ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
+          id: newId(), ...fields, is_private: 0, fediverse_sharing: 0, is_admin: 0, approved: 1, suspended_at: null, email: null,
           password_hash: null, created_at: now, uri: a.uri, moved_to_id: null,
         })
-        .onConflict((oc) => oc.column("uri").doNothing())
-        .execute();
-      const stored = await tx.selectFrom("accounts").selectAll().where("uri", "=", a.uri).executeTakeFirstOrThrow();
-      return rowToAccount(stored);
+        .onConflict((oc) => oc.column("uri").doUpdateSet(fields))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return rowToAccount(row);
     });
   }
 
