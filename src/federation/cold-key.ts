@@ -13,12 +13,14 @@
 //
 // Only the plain case is taken: the document on the keyId's own origin (after
 // redirects), an actor whose every key is its own, listing a key whose id is the keyId
-// exactly, an RSA key. Anything else returns null and Fedify fetches and judges the key
-// as before (a second fetch of that document).
+// exactly, an RSA public key. A document that is not plain returns null and Fedify
+// fetches and judges the key as before (a second fetch of that document); a fetch that
+// fails is recorded as Fedify records it, so Fedify's path does not fetch it again.
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { KvStore } from "@fedify/fedify";
-import type { DocumentLoader } from "@fedify/vocab-runtime";
+import type { DocumentLoader, RemoteDocument } from "@fedify/vocab-runtime";
 import { plainActorDocument, type PlainActorDocument } from "./plain-actor-document.ts";
+import { Temporal } from "./temporal.ts";
 
 /** Fedify's key cache in the kv store (its default `kvPrefixes.publicKey`). */
 export const PUBLIC_KEY_PREFIX = ["_fedify", "publicKey"] as const;
@@ -27,8 +29,13 @@ export interface ColdKey {
   pem: string;
   owner: string;
   key: KeyObject;
-  /** The owner's document, read plainly: the direct path may store the account from it. */
-  actor: PlainActorDocument;
+  /**
+   * The owner's document, read plainly, when it was fetched at its own id: the direct path
+   * may store the account from it. A key served at a URL of its own (GoToSocial's
+   * `/main-key`, a minimal actor without inbox or profile) leaves the account to Fedify's
+   * path, which fetches the actor at its id (SECURITY-CASES 32).
+   */
+  actor?: PlainActorDocument;
 }
 
 /** Reads the key `keyId` names; `recipient` picks whose signature the fetch carries (null: the instance actor's). */
@@ -54,17 +61,37 @@ export function coldKeyReader(kv: KvStore, loaderFor: (recipient: string | null)
   };
 }
 
+/** Fedify's KvKeyCache default for a key it could not get (`unavailableKeyTtl`). */
+const UNAVAILABLE_TTL = Temporal.Duration.from({ minutes: 10 });
+/** Public keys only, as Fedify's importPem takes them (createPublicKey also takes a private key or a certificate). */
+const PUBLIC_PEM = /^\s*-----BEGIN (RSA )?PUBLIC KEY-----/;
+
 async function readKey(kv: KvStore, keyId: string, loader: () => Promise<DocumentLoader>): Promise<ColdKey | null> {
   const origin = new URL(keyId).origin;
-  const loaded = await (await loader())(keyId);
-  if (new URL(loaded.documentUrl).origin !== origin) return null;
+  let loaded: RemoteDocument;
+  try {
+    loaded = await (await loader())(keyId);
+  } catch {
+    // Recorded as Fedify records a key it could not fetch, so that its path, which takes
+    // the request next, answers at once instead of fetching it a second time.
+    await kv.set([...PUBLIC_KEY_PREFIX, keyId], null, { ttl: UNAVAILABLE_TTL });
+    return null;
+  }
+  const fetchedAt = withoutFragment(loaded.documentUrl);
+  if (new URL(fetchedAt).origin !== origin) return null;
   const actor = plainActorDocument(loaded.document);
   if (!actor || new URL(actor.id).origin !== origin) return null;
   const listed = actor.publicKeys.find((k) => k.id === keyId);
-  if (!listed) return null;
+  if (!listed || !PUBLIC_PEM.test(listed.pem)) return null;
   const key = createPublicKey(listed.pem);
   if (key.asymmetricKeyType !== "rsa") return null;
   // The PEM as published (Fedify imports it the same), not exported again: that took 80 µs.
   await kv.set([...PUBLIC_KEY_PREFIX, keyId], fedifyCachedKey(keyId, actor.id, listed.pem));
-  return { pem: listed.pem, owner: actor.id, key, actor };
+  return { pem: listed.pem, owner: actor.id, key, actor: fetchedAt === actor.id ? actor : undefined };
+}
+
+function withoutFragment(url: string): string {
+  const u = new URL(url);
+  u.hash = "";
+  return u.href;
 }

@@ -81,8 +81,12 @@ interface ImportedKey {
   key: KeyObject;
   /** When the kv store last gave this key (Date.now()); -Infinity once it must be read again. */
   readAt: number;
-  /** The owner's document, when this process just read the key from it (cold-key.ts), until one activity takes it. */
-  actor?: PlainActorDocument;
+}
+
+/** A key, and the owner's document when cold-key.ts read the key from it for this very request. */
+interface KeyRead {
+  key: ImportedKey;
+  fetched?: PlainActorDocument;
 }
 
 /** The Signature header's parameters, read as Fedify reads them. */
@@ -178,7 +182,8 @@ export class KnownKeyInbox {
     const actor = plainActor(doc);
     if (typeof doc.id !== "string" || !actor) return null;
 
-    const key = await this.#key(params.keyId, post.recipient);
+    const read = await this.#key(params.keyId, post.recipient);
+    const key = read?.key;
     if (!key || key.owner !== actor) return null;
     const lines: string[] = [];
     for (const name of signed) {
@@ -206,10 +211,9 @@ export class KnownKeyInbox {
       traceContext: {},
       [VERIFIED_ACTOR_FIELD]: actor,
     };
-    // Handed on once: a later activity finds the account stored (or, if storing failed, fetches it anew).
-    const fetched = key.actor;
-    key.actor = undefined;
-    return { message, actor: fetched };
+    // Only with a verified signature, and never kept: a later activity finds the account
+    // stored (or, if storing failed, has it fetched anew).
+    return { message, actor: read.fetched };
   }
 
   /** One SHA-256 digest that matches the body; anything else is Fedify's to judge. */
@@ -227,7 +231,7 @@ export class KnownKeyInbox {
    * the kv store again after KEY_FRESH_MS, and at once after this process replaced or
    * dropped it.
    */
-  async #key(keyId: string, recipient: string | null): Promise<ImportedKey | null> {
+  async #key(keyId: string, recipient: string | null): Promise<KeyRead | null> {
     const now = Date.now();
     let href: string;
     try {
@@ -236,10 +240,13 @@ export class KnownKeyInbox {
       return null;
     }
     const known = this.#keys.get(href);
-    if (known && now - known.readAt < KEY_FRESH_MS) return known;
+    if (known && now - known.readAt < KEY_FRESH_MS) return { key: known };
     const value = await this.#kv.get([...PUBLIC_KEY_PREFIX, href]);
     // Nothing cached (a null is Fedify's record of a key it could not get: its to judge).
-    if (value === undefined && this.#coldKey) return this.#remember(href, await this.#coldKey(href, recipient));
+    if (value === undefined && this.#coldKey) {
+      const cold = await this.#coldKey(href, recipient);
+      return cold && { key: this.#remember(href, cold), fetched: cold.actor };
+    }
     const cached = cachedKeyFields(value);
     if (!cached || cached.id !== href) {
       this.#keys.delete(href);
@@ -248,7 +255,7 @@ export class KnownKeyInbox {
     const { pem, owner } = cached;
     if (known && known.pem === pem && known.owner === owner) {
       known.readAt = now;
-      return known;
+      return { key: known };
     }
     let key: KeyObject;
     try {
@@ -257,12 +264,11 @@ export class KnownKeyInbox {
       return null;
     }
     if (key.asymmetricKeyType !== "rsa") return null;
-    return this.#remember(href, { pem, owner, key });
+    return { key: this.#remember(href, { pem, owner, key }) };
   }
 
-  #remember(href: string, read: Omit<ImportedKey, "readAt"> | null): ImportedKey | null {
-    if (!read) return null;
-    const imported = { pem: read.pem, owner: read.owner, key: read.key, actor: read.actor, readAt: Date.now() };
+  #remember(href: string, read: Omit<ImportedKey, "readAt">): ImportedKey {
+    const imported = { pem: read.pem, owner: read.owner, key: read.key, readAt: Date.now() };
     this.#keys.delete(href);
     this.#keys.set(href, imported);
     if (this.#keys.size > MAX_KEYS) this.#keys.delete(this.#keys.keys().next().value!);

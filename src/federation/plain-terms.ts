@@ -99,15 +99,22 @@ function extensionIris(vocab: Vocabulary): Set<string> {
   return iris;
 }
 
-/** Lists of side contexts checked per vocabulary; a document names an unknown URL at will, so the list is bounded. */
+/**
+ * Lists of side contexts checked per vocabulary. A document names unknown URLs at will,
+ * so a list is read only when short (real documents name one to four), and the cache is
+ * bounded: at most 256 lists of at most 8 URLs of at most 256 characters each.
+ */
 const checkedSides = new WeakMap<Vocabulary, Map<string, Terms | null>>();
 const MAX_CHECKED_SIDES = 256;
+const MAX_SIDES = 8;
+const MAX_SIDE_URL = 256;
 
 /** The side contexts' terms, merged in order and each checked against the vocabulary; null if any fails. */
 function checkedSideTerms(sides: string[], vocab: Vocabulary): Terms | null {
+  if (sides.length > MAX_SIDES || sides.some((url) => url.length > MAX_SIDE_URL)) return null;
   let checked = checkedSides.get(vocab);
   if (!checked) checkedSides.set(vocab, (checked = new Map()));
-  const key = sides.join(" ");
+  const key = JSON.stringify(sides);
   let terms = checked.get(key);
   if (terms !== undefined) return terms;
   terms = new Map();

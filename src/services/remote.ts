@@ -144,7 +144,8 @@ export class RemoteService {
     // taken over is never seen half done.
     return transaction(this.#deps, async (tx) => {
       // Another actor holding this handle (a re-created account, or one renamed since):
-      // the newest wins it.
+      // the one fetched last wins it. Two live actors claiming one handle swap it at each
+      // refresh; before, a refresh onto a held handle failed on the unique index.
       await tx
         .updateTable("accounts")
         .set({ username_lower: sql`username_lower || '~' || id` as never })

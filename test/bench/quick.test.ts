@@ -64,6 +64,8 @@ test("npm run bench -- --quick measures every workload beside its ceiling", { ti
           `inbox-flood / ${k} keys: p99, open loop at half of Weft's capacity (${d})`,
           `inbox-flood / ${k} keys: server CPU per activity (${d})`,
         ]),
+        `inbox-flood / cold keys: stored/s against a ceiling that fetches keys too (${d})`,
+        `inbox-flood / cold keys: server CPU per activity against a ceiling that fetches keys too (${d})`,
         `inbox-flood / activities stored exactly once (${d})`,
         `inbox-flood / server peak RSS (${d})`,
         ...["all live", "20% dead"].flatMap((s) =>

@@ -117,6 +117,29 @@ test("a signature the fetched key does not verify: Fedify refuses it, and no acc
   assert.equal(await accountRow(actor), undefined);
 });
 
+test("GoToSocial's key URL: the key is read there, the account is fetched at the actor's id, never stored from the minimal document", async () => {
+  const actor = mk.actorUri("gts");
+  const keyId = `${actor}/main-key`;
+  const full = mk.actorDoc("gts");
+  // What GoToSocial serves at the key's URL: the actor's id, type, name and key, nothing else.
+  mk.serve("/users/gts/main-key", { "@context": full["@context"], id: actor, type: "Person", preferredUsername: "gts", publicKey: { ...(full.publicKey as object), id: keyId } });
+  const { doc, uri } = create(actor);
+  assert.equal((await post(doc, keyId)).status, 202);
+  assert.equal(inboxQueue.count, 1, "queued: Fedify's path fetches the sender");
+  await cluster.drain();
+  assert.ok(await postRow(uri));
+  const account = await accountRow(actor);
+  assert.equal(account?.inbox_url, `${actor}/inbox`, "stored from the actor's own document");
+  assert.equal(account?.shared_inbox_url, `${mk.origin}/inbox`);
+});
+
+test("a key that cannot be fetched is fetched once, not again by Fedify's path", async () => {
+  const keyId = `${mk.origin}/nobody#main-key`;
+  const gets = mk.gets.signed + mk.gets.unsigned;
+  assert.equal((await post(create(`${mk.origin}/nobody`).doc, keyId)).status, 401);
+  assert.equal(mk.gets.signed + mk.gets.unsigned - gets, 1);
+});
+
 /** A cold key reader over documents given here, counting loads. */
 function reader(docs: Record<string, RemoteDocument | Error>): { read: ReturnType<typeof coldKeyReader>; loads: string[]; kv: Map<string, unknown> } {
   const loads: string[] = [];
@@ -135,6 +158,8 @@ function reader(docs: Record<string, RemoteDocument | Error>): { read: ReturnTyp
 test("cold-key.ts reads only a key on its own origin, listed by its own actor, RSA, and fetches it once for many", async () => {
   const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
   const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+  // createPublicKey takes a private key too; Fedify's import does not.
+  const privatePem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const actor = (id: string, keyPem = pem, keyId = `${id}#main-key`) => ({ "@context": [AS, "https://w3id.org/security/v1"], id, type: "Person", inbox: `${id}/inbox`, publicKey: { id: keyId, owner: id, publicKeyPem: keyPem } });
   const doc = (document: unknown, documentUrl: string): RemoteDocument => ({ contextUrl: null, documentUrl, document });
   const ok = "https://x.example/users/ok";
@@ -146,17 +171,23 @@ test("cold-key.ts reads only a key on its own origin, listed by its own actor, R
     "https://x.example/users/redirected#main-key": doc(actor("https://x.example/users/redirected"), "https://evil.example/users/redirected"),
     "https://x.example/users/other#main-key": doc(actor("https://x.example/users/other", pem, "https://x.example/users/other#second-key"), "https://x.example/users/other"),
     "https://x.example/users/ec#main-key": doc(actor("https://x.example/users/ec", ec), "https://x.example/users/ec"),
+    "https://x.example/users/private#main-key": doc(actor("https://x.example/users/private", privatePem), "https://x.example/users/private"),
     "https://x.example/users/gone#main-key": new Error("410 Gone"),
     "https://x.example/users/gts/main-key": doc(actor("https://x.example/users/gts", pem, "https://x.example/users/gts/main-key"), "https://x.example/users/gts/main-key"),
   });
   const many = await Promise.all([read(`${ok}#main-key`, null), read(`${ok}#main-key`, null), read(`${ok}#main-key`, null)]);
   assert.equal(loads.length, 1, "three activities, one fetch");
-  assert.ok(many.every((k) => k?.owner === ok && k.actor.id === ok));
+  assert.ok(many.every((k) => k?.owner === ok && k.actor?.id === ok));
   assert.deepEqual(stored.get(`_fedify publicKey ${ok}#main-key`), { owner: ok, publicKeyPem: pem, type: "CryptographicKey", id: `${ok}#main-key`, "@context": "https://w3id.org/security/v1" });
-  for (const why of ["moved", "claims", "redirected", "other", "ec", "gone"]) assert.equal(await read(`https://x.example/users/${why}#main-key`, null), null, why);
-  assert.equal(stored.size, 1, "nothing cached for what was refused");
-  // GoToSocial's key id, a path of its own on the actor's origin.
-  assert.equal((await read("https://x.example/users/gts/main-key", null))?.owner, "https://x.example/users/gts");
+  for (const why of ["moved", "claims", "redirected", "other", "ec", "private", "gone"]) assert.equal(await read(`https://x.example/users/${why}#main-key`, null), null, why);
+  // What could not be fetched is recorded as Fedify records it (null): its path does not fetch it again.
+  assert.deepEqual([...stored.keys()], [`_fedify publicKey ${ok}#main-key`, "_fedify publicKey https://x.example/users/gone#main-key"]);
+  assert.equal(stored.get("_fedify publicKey https://x.example/users/gone#main-key"), null);
+  // GoToSocial's key id, a path of its own on the actor's origin: the key is read, but the
+  // minimal actor served there is no account to store.
+  const gts = await read("https://x.example/users/gts/main-key", null);
+  assert.equal(gts?.owner, "https://x.example/users/gts");
+  assert.equal(gts?.actor, undefined);
 });
 
 test("a key Fedify recorded as unavailable (a cached null) is not fetched here", async () => {

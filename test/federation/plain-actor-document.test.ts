@@ -119,6 +119,8 @@ const REFUSED: [string, Doc][] = [
   ["a compact-IRI key", person({ "as:name": "evil" })],
   ["Misskey's birthday (a compact-IRI key)", person({ "vcard:bday": "2000-01-01" })],
   ["a bad publish time", person({ published: "2023-02-30T00:00:00Z" })],
+  ["nine unknown side contexts (the checked lists are bounded)", person({ "@context": [...MASTODON_CONTEXT, ...Array.from({ length: 9 }, (_, i) => `https://social.example/ctx/${i}`)] })],
+  ["an unknown side context with a very long URL", person({ "@context": [...MASTODON_CONTEXT, `https://social.example/${"x".repeat(300)}`] })],
   ["a key of another type", person({ publicKey: { id: `${ID}#main-key`, type: "Multikey", owner: ID, publicKeyPem: PEM } })],
 ];
 // Its `nick` must be mapped onto as:name for the first refusal to mean anything.

@@ -15,6 +15,8 @@ export interface FakeRemote {
   origin: string;
   handler(req: Request): Promise<Response>;
   actorUri(name: string): string;
+  /** The Person document served at actorUri(name). */
+  actorDoc(name: string): Record<string, unknown>;
   /** Inbox POSTs received, newest last, with the kind of HTTP signature each carried. */
   received: { path: string; body: any; signature: SignatureKind }[];
   /** Answers 401 to inbox POSTs signed with draft-cavage (a server that takes only RFC 9421). */
@@ -48,6 +50,7 @@ export async function createFakeRemote(name: string): Promise<FakeRemote> {
     proofKeys,
     origin,
     actorUri,
+    actorDoc,
     received: [],
     refuseDraftCavage: false,
     refused: 0,
