@@ -63,14 +63,20 @@ export function coldKeyReader(kv: KvStore, loaderFor: (recipient: string | null)
 
 /** Fedify's KvKeyCache default for a key it could not get (`unavailableKeyTtl`). */
 const UNAVAILABLE_TTL = Temporal.Duration.from({ minutes: 10 });
-/** Public keys only, as Fedify's importPem takes them (createPublicKey also takes a private key or a certificate). */
-const PUBLIC_PEM = /^\s*-----BEGIN (RSA )?PUBLIC KEY-----/;
+/**
+ * One public key PEM block and nothing else, as Fedify's importPem takes it
+ * (createPublicKey also takes a private key, a certificate, or a block after the first).
+ */
+const PUBLIC_PEM = /^\s*-----BEGIN (RSA )?PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END \1PUBLIC KEY-----\s*$/;
 
 async function readKey(kv: KvStore, keyId: string, loader: () => Promise<DocumentLoader>): Promise<ColdKey | null> {
   const origin = new URL(keyId).origin;
+  // Outside the try: a local failure (the signing key's database read) is no reason to
+  // record the remote key as unavailable.
+  const load = await loader();
   let loaded: RemoteDocument;
   try {
-    loaded = await (await loader())(keyId);
+    loaded = await load(keyId);
   } catch {
     // Recorded as Fedify records a key it could not fetch, so that its path, which takes
     // the request next, answers at once instead of fetching it a second time.

@@ -245,7 +245,12 @@ export class KnownKeyInbox {
     // Nothing cached (a null is Fedify's record of a key it could not get: its to judge).
     if (value === undefined && this.#coldKey) {
       const cold = await this.#coldKey(href, recipient);
-      return cold && { key: this.#remember(href, cold), fetched: cold.actor };
+      if (!cold) return null;
+      // Requests of one sender arriving together share the read: the first to resume takes
+      // the document (one account write, not one per request).
+      const fetched = cold.actor;
+      cold.actor = undefined;
+      return { key: this.#remember(href, cold), fetched };
     }
     const cached = cachedKeyFields(value);
     if (!cached || cached.id !== href) {

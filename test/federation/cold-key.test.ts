@@ -172,6 +172,7 @@ test("cold-key.ts reads only a key on its own origin, listed by its own actor, R
     "https://x.example/users/other#main-key": doc(actor("https://x.example/users/other", pem, "https://x.example/users/other#second-key"), "https://x.example/users/other"),
     "https://x.example/users/ec#main-key": doc(actor("https://x.example/users/ec", ec), "https://x.example/users/ec"),
     "https://x.example/users/private#main-key": doc(actor("https://x.example/users/private", privatePem), "https://x.example/users/private"),
+    "https://x.example/users/twoblocks#main-key": doc(actor("https://x.example/users/twoblocks", pem + privatePem), "https://x.example/users/twoblocks"),
     "https://x.example/users/gone#main-key": new Error("410 Gone"),
     "https://x.example/users/gts/main-key": doc(actor("https://x.example/users/gts", pem, "https://x.example/users/gts/main-key"), "https://x.example/users/gts/main-key"),
   });
@@ -179,7 +180,7 @@ test("cold-key.ts reads only a key on its own origin, listed by its own actor, R
   assert.equal(loads.length, 1, "three activities, one fetch");
   assert.ok(many.every((k) => k?.owner === ok && k.actor?.id === ok));
   assert.deepEqual(stored.get(`_fedify publicKey ${ok}#main-key`), { owner: ok, publicKeyPem: pem, type: "CryptographicKey", id: `${ok}#main-key`, "@context": "https://w3id.org/security/v1" });
-  for (const why of ["moved", "claims", "redirected", "other", "ec", "private", "gone"]) assert.equal(await read(`https://x.example/users/${why}#main-key`, null), null, why);
+  for (const why of ["moved", "claims", "redirected", "other", "ec", "private", "twoblocks", "gone"]) assert.equal(await read(`https://x.example/users/${why}#main-key`, null), null, why);
   // What could not be fetched is recorded as Fedify records it (null): its path does not fetch it again.
   assert.deepEqual([...stored.keys()], [`_fedify publicKey ${ok}#main-key`, "_fedify publicKey https://x.example/users/gone#main-key"]);
   assert.equal(stored.get("_fedify publicKey https://x.example/users/gone#main-key"), null);
