@@ -24,7 +24,7 @@
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import type { KvKey, KvStore } from "@fedify/fedify";
 import { idOf } from "./guard.ts";
-import { PUBLIC_KEY_PREFIX, type ColdKeyReader } from "./cold-key.ts";
+import { PUBLIC_KEY_PREFIX, type ColdKey, type ColdKeyReader } from "./cold-key.ts";
 import { onKvWrite } from "./kv.ts";
 import type { PlainActorDocument } from "./plain-actor-document.ts";
 import { plainActor } from "./plain-actor.ts";
@@ -83,10 +83,10 @@ interface ImportedKey {
   readAt: number;
 }
 
-/** A key, and the owner's document when cold-key.ts read the key from it for this very request. */
+/** A key, and cold-key.ts's read when the key was fetched for this very request. */
 interface KeyRead {
   key: ImportedKey;
-  fetched?: PlainActorDocument;
+  cold?: ColdKey;
 }
 
 /** The Signature header's parameters, read as Fedify reads them. */
@@ -212,8 +212,11 @@ export class KnownKeyInbox {
       [VERIFIED_ACTOR_FIELD]: actor,
     };
     // Only with a verified signature, and never kept: a later activity finds the account
-    // stored (or, if storing failed, has it fetched anew).
-    return { message, actor: read.fetched };
+    // stored (or, if storing failed, has it fetched anew). Requests of one sender arriving
+    // together share the read: the first verified takes the document (one account write).
+    const fetched = read.cold?.actor;
+    if (read.cold) read.cold.actor = undefined;
+    return { message, actor: fetched };
   }
 
   /** One SHA-256 digest that matches the body; anything else is Fedify's to judge. */
@@ -245,12 +248,7 @@ export class KnownKeyInbox {
     // Nothing cached (a null is Fedify's record of a key it could not get: its to judge).
     if (value === undefined && this.#coldKey) {
       const cold = await this.#coldKey(href, recipient);
-      if (!cold) return null;
-      // Requests of one sender arriving together share the read: the first to resume takes
-      // the document (one account write, not one per request).
-      const fetched = cold.actor;
-      cold.actor = undefined;
-      return { key: this.#remember(href, cold), fetched };
+      return cold && { key: this.#remember(href, cold), cold };
     }
     const cached = cachedKeyFields(value);
     if (!cached || cached.id !== href) {

@@ -92,6 +92,18 @@ test("a new sender's first Create: one fetch, the key cached as Fedify caches it
   assert.equal(mk.gets.signed + mk.gets.unsigned - gets, 1, "not fetched again");
 });
 
+test("a new sender's first activities arriving together share one fetch, and each is stored", async () => {
+  const actor = mk.actorUri("burst");
+  const gets = mk.gets.signed + mk.gets.unsigned;
+  const creates = [create(actor), create(actor), create(actor)];
+  const answers = await Promise.all(creates.map((c) => post(c.doc, `${actor}#main-key`)));
+  assert.deepEqual(answers.map((r) => r.status), [202, 202, 202]);
+  assert.equal(mk.gets.signed + mk.gets.unsigned - gets, 1, "one fetch for the three");
+  await cluster.drain();
+  for (const c of creates) assert.ok(await postRow(c.uri));
+  assert.equal((await accountRow(actor))?.username, "burst");
+});
+
 test("an actor document outside the plain reading is left to Fedify, which verifies and stores as before", async () => {
   const actor = `${mk.origin}/people/odd`;
   // Misskey's birthday is a compact-IRI key: not read plainly.
