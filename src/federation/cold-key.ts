@@ -42,7 +42,7 @@ export interface ColdKey {
 export type ColdKeyReader = (keyId: string, recipient: string | null) => Promise<ColdKey | null>;
 
 /** The value Fedify's KvKeyCache writes for a CryptographicKey (`key.toJsonLd()`), which it reads back. */
-export function fedifyCachedKey(id: string, owner: string, pem: string): Record<string, unknown> {
+function fedifyCachedKey(id: string, owner: string, pem: string): Record<string, unknown> {
   return { owner, publicKeyPem: pem, type: "CryptographicKey", id, "@context": "https://w3id.org/security/v1" };
 }
 

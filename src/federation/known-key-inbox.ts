@@ -83,6 +83,12 @@ interface ImportedKey {
   readAt: number;
 }
 
+/** A verified activity as queued, and the actor's document when cold-key.ts just read it (see DirectHandler). */
+interface Verified {
+  message: InboxMessage;
+  fetched?: PlainActorDocument;
+}
+
 /** A key, and cold-key.ts's read when the key was fetched for this very request. */
 interface KeyRead {
   key: ImportedKey;
@@ -151,20 +157,20 @@ export class KnownKeyInbox {
    * queue is not a reason to try Fedify: it throws.
    */
   async accept(post: InboxPost, direct?: DirectHandler, now = Date.now()): Promise<boolean> {
-    let verified: { message: InboxMessage; actor?: PlainActorDocument } | null;
+    let verified: Verified | null;
     try {
       verified = await this.#verified(post, now);
     } catch {
       return false;
     }
     if (!verified) return false;
-    const { message, actor } = verified;
-    if (direct && (await direct(message.activity, message[VERIFIED_ACTOR_FIELD], actor).catch(() => false))) return true;
+    const { message, fetched } = verified;
+    if (direct && (await direct(message.activity, message[VERIFIED_ACTOR_FIELD], fetched).catch(() => false))) return true;
     await this.#enqueue(message);
     return true;
   }
 
-  async #verified(post: InboxPost, now: number): Promise<{ message: InboxMessage; actor?: PlainActorDocument } | null> {
+  async #verified(post: InboxPost, now: number): Promise<Verified | null> {
     const { headers, doc } = post;
     const header = headers.get("signature");
     if (!header || headers.has("signature-input") || "signature" in doc || "proof" in doc) return null;
@@ -216,7 +222,7 @@ export class KnownKeyInbox {
     // together share the read: the first verified takes the document (one account write).
     const fetched = read.cold?.actor;
     if (read.cold) read.cold.actor = undefined;
-    return { message, actor: fetched };
+    return { message, fetched };
   }
 
   /** One SHA-256 digest that matches the body; anything else is Fedify's to judge. */

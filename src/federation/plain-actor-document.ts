@@ -17,7 +17,7 @@
 // set of forged documents, that what this reads is what Fedify's parse and the mapper
 // make of them.
 import { plainContext } from "./plain-actor.ts";
-import { AS, definedTerms, instant, keysPlain, optionalString, plainUrl, type Terms, type Vocabulary } from "./plain-terms.ts";
+import { AS, definedTerms, instant, keysPlain, listOf, optionalString, plainUrl, type Terms, type Vocabulary } from "./plain-terms.ts";
 
 const SEC = "https://w3id.org/security#";
 const SCHEMA = "http://schema.org#";
@@ -96,8 +96,7 @@ function imageUrl(v: unknown, terms: Terms): string | null | undefined {
 }
 
 function urlList(v: unknown): string[] | null {
-  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-  const out = list.map(plainUrl);
+  const out = listOf(v).map(plainUrl);
   return out.every((u): u is string => u !== null) ? out : null;
 }
 
@@ -122,7 +121,7 @@ function assertionMethodsOwned(v: unknown, id: string): boolean {
 }
 
 function fieldsOf(v: unknown, terms: Terms): { name: string; value: string }[] | null {
-  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  const list = listOf(v);
   if (list.length && (terms.get("PropertyValue") !== `${SCHEMA}PropertyValue` || terms.get("value") !== `${SCHEMA}value`)) return null;
   const out: { name: string; value: string }[] = [];
   for (const field of list) {

@@ -18,7 +18,7 @@
 // test/federation/plain-note.test.ts checks, for every remote fixture and a set of forged
 // documents, that what this reads is what Fedify's parse and the mapper make of them.
 import { plainContext } from "./plain-actor.ts";
-import { AS, definedTerms, instant, keysPlain, optionalString, plainUrl, type Terms, type Vocabulary } from "./plain-terms.ts";
+import { AS, definedTerms, instant, keysPlain, listOf, optionalString, plainUrl, type Terms, type Vocabulary } from "./plain-terms.ts";
 
 const PUBLIC = `${AS}Public`;
 
@@ -65,10 +65,8 @@ export interface PlainNote {
 export type PlainTag = { mention: string } | { hashtag: string };
 
 function addresses(v: unknown): string[] | null {
-  if (v === undefined || v === null) return [];
-  const list = Array.isArray(v) ? v : [v];
   const out: string[] = [];
-  for (const a of list) {
+  for (const a of listOf(v)) {
     if (a === "as:Public") out.push(PUBLIC);
     else {
       const u = plainUrl(a);
@@ -103,8 +101,7 @@ function contentOf(note: Record<string, unknown>): { content: string; language: 
 
 function tagsOf(v: unknown, terms: Terms): PlainTag[] | null {
   const out: PlainTag[] = [];
-  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-  for (const tag of list) {
+  for (const tag of listOf(v)) {
     if (!tag || typeof tag !== "object" || Array.isArray(tag)) return null;
     const t = tag as Record<string, unknown>;
     if (!keysPlain(t, TAG_KEYS, terms, NOTE_VOCABULARY)) return null;

@@ -185,6 +185,11 @@ export function instant(v: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/** A property's values as a list: none when absent or null (JSON-LD drops null), one when not a list. */
+export function listOf(v: unknown): unknown[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+}
+
 /** null for absent or null, the string, or undefined for anything else (not read here). */
 export function optionalString(v: unknown): string | null | undefined {
   return v === undefined || v === null ? null : typeof v === "string" ? v : undefined;
