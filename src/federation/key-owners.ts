@@ -7,9 +7,10 @@
 // key document is taken only if its owner's actor document lists it. The same wrapper
 // puts an overall timeout on every fetch.
 import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
-import { preloadedContexts, type DocumentLoader, type GetUserAgentOptions, type RemoteDocument } from "@fedify/vocab-runtime";
+import type { DocumentLoader, GetUserAgentOptions, RemoteDocument } from "@fedify/vocab-runtime";
 import { kvCache, type Federation, type KvStore } from "@fedify/fedify";
 import type { Dispatcher } from "undici";
+import { contextDocument } from "./server-contexts.ts";
 import { weftDocumentLoader } from "./loader.ts";
 import { plainActorDocument } from "./plain-actor-document.ts";
 
@@ -74,17 +75,13 @@ export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLo
 }
 
 /**
- * JSON-LD contexts come only from Fedify's preloaded set: an `@context` URL on the
- * sender's server was fetched (SECURITY-CASES 15), a request the sender controls and
- * a document that can redefine terms. An unknown context counts as empty, like Mastodon,
- * which reads activities by their compact names: Akkoma's per-instance litepub context
- * only repeats ActivityStreams terms.
+ * JSON-LD contexts are never fetched: an `@context` URL on the sender's server was
+ * fetched (SECURITY-CASES 15), a request the sender controls and a document that can
+ * redefine terms. Fedify's preloaded contexts are read as they are, a few servers' own
+ * (LitePub's, Mbin's) as Weft's copies, anything else as empty (server-contexts.ts).
  */
 export function preloadedContextsOnly(): DocumentLoader {
-  return async (url) => {
-    const document = (preloadedContexts as Record<string, unknown>)[url];
-    return { contextUrl: null, documentUrl: url, document: document ?? { "@context": {} } };
-  };
+  return async (url) => ({ contextUrl: null, documentUrl: url, document: contextDocument(url).document });
 }
 
 /**

@@ -8,7 +8,7 @@
 // So this accepts a small, strict shape, which Mastodon's, Misskey's, GoToSocial's,
 // Pleroma's and Lemmy's activities have, and returns null for anything else (Fedify's
 // own path then decides).
-import { preloadedContexts } from "@fedify/vocab-runtime";
+import { contextDocument } from "./server-contexts.ts";
 
 const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
 /** Terms an inline context may not define: they decide who the actor is, or what IRIs mean. */
@@ -16,22 +16,21 @@ const FIXED_TERMS = new Set(["actor", "id", "type", "as", "http", "https"]);
 /** Keys a term definition object may have; none of them can rename another term. */
 const DEFINITION_KEYS = new Set(["@id", "@type", "@container", "@language"]);
 
-/** isSideContext's answers for the preloaded contexts (a handful, fixed at build time). */
-const sideContexts = new Map<string, boolean>();
+/** isSideContext's answers per context document (a handful, fixed at build time; not per URL, see server-contexts.ts). */
+const sideContexts = new WeakMap<object, boolean>();
 
 /**
- * A context URL that may stand beside ActivityStreams: one Weft loads as empty (it loads
- * only Fedify's preloaded contexts: key-owners.ts), or a preloaded one that defines no
- * term `actor` anywhere (schema.org's `actor` is schema:actor: after ActivityStreams it
- * takes the name over and Fedify reads no actor).
+ * A context URL that may stand beside ActivityStreams: one Weft reads as empty, or one it
+ * knows (server-contexts.ts) that defines no term `actor` anywhere (schema.org's `actor`
+ * is schema:actor: after ActivityStreams it takes the name over and Fedify reads no actor).
  */
 function isSideContext(url: string): boolean {
-  const doc = (preloadedContexts as Record<string, unknown>)[url];
-  if (doc === undefined || url === AS_CONTEXT) return true;
-  // Read once per preloaded context (static data; Mastodon names the security context in
-  // every activity), not serialized again for each POST.
-  let side = sideContexts.get(url);
-  if (side === undefined) sideContexts.set(url, (side = !/"actor"\s*:/.test(JSON.stringify(doc))));
+  const { document, known } = contextDocument(url);
+  if (!known || url === AS_CONTEXT) return true;
+  // Read once per context (static data; Mastodon names the security context in every
+  // activity), not serialized again for each POST.
+  let side = sideContexts.get(document);
+  if (side === undefined) sideContexts.set(document, (side = !/"actor"\s*:/.test(JSON.stringify(document))));
   return side;
 }
 

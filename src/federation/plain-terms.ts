@@ -6,8 +6,10 @@
 // reads it instead. So a reader only has to be right, never complete.
 import { preloadedContexts } from "@fedify/vocab-runtime";
 import { definedIri, expandInline, type PlainContext } from "./plain-actor.ts";
+import { contextDocument } from "./server-contexts.ts";
 
 export const AS = "https://www.w3.org/ns/activitystreams#";
+const AS_URL = "https://www.w3.org/ns/activitystreams";
 
 /** Each term a document's contexts define beside ActivityStreams, with its IRI (null: none, a keyword say). */
 export type Terms = Map<string, string | null>;
@@ -31,7 +33,7 @@ export interface Vocabulary {
 }
 
 /** Terms the ActivityStreams context itself defines. */
-export const AS_CONTEXT_TERMS = new Set(Object.keys((preloadedContexts as Record<string, { "@context": object }>)["https://www.w3.org/ns/activitystreams"]["@context"]));
+export const AS_CONTEXT_TERMS = new Set(Object.keys((preloadedContexts as Record<string, { "@context": object }>)[AS_URL]["@context"]));
 
 /** A defined term's IRI with prefixes expanded, or null when it names none (a keyword, say). */
 export function iriOf(definition: unknown, prefixes: Map<string, unknown>): string | null {
@@ -41,19 +43,24 @@ export function iriOf(definition: unknown, prefixes: Map<string, unknown>): stri
   return expanded.startsWith("as:") ? AS + expanded.slice(3) : expanded;
 }
 
-const sideTermsCache = new Map<string, Terms | null>();
+/** Per context document, not per URL: a server's context is named on any host (server-contexts.ts). */
+const sideTermsCache = new WeakMap<object, Terms | null>();
 
-/** The terms a preloaded side context defines (through the contexts it names), or null if it sets `@vocab` or `@language`. */
+/** The terms a side context defines as Weft reads it (through the contexts it names), or null if it sets `@vocab` or `@language`. */
 function sideTerms(url: string, depth = 0): Terms | null {
-  const known = sideTermsCache.get(url);
+  const { document, known: isKnown } = contextDocument(url);
+  if (!isKnown) return new Map(); // an unknown context is read as empty
+  const known = sideTermsCache.get(document);
   if (known !== undefined) return known;
-  const doc = (preloadedContexts as Record<string, { "@context"?: unknown } | undefined>)[url];
-  if (!doc) return new Map(); // Weft loads an unknown context as empty (key-owners.ts)
+  const doc = document as { "@context"?: unknown };
   const terms: Terms = new Map();
   let ok = depth < 4;
   const entries = Array.isArray(doc["@context"]) ? doc["@context"] : [doc["@context"]];
   for (const entry of entries) {
     if (!ok) break;
+    // ActivityStreams named again (as LitePub's and Mbin's contexts do) defines what the
+    // readers already read it as; its terms would otherwise count as redefinitions.
+    if (entry === AS_URL) continue;
     if (typeof entry === "string") {
       const inner = sideTerms(entry, depth + 1);
       if (!inner) ok = false;
@@ -67,7 +74,7 @@ function sideTerms(url: string, depth = 0): Terms | null {
     }
   }
   const result = ok ? terms : null;
-  sideTermsCache.set(url, result);
+  sideTermsCache.set(document, result);
   return result;
 }
 

@@ -6,11 +6,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { getDocumentLoader, parseNodeInfo, preloadedContexts } from "@fedify/fedify";
+import { parseNodeInfo } from "@fedify/fedify";
 import { Activity, Announce, Create, isActor, Object as ASObject, Update } from "@fedify/vocab";
 import { buildWeft } from "../helpers/server.ts";
 import { asActorToAccountFields, asObjectToPostFields, isPostLike } from "../../src/federation/mappers/as-to-domain.ts";
 import { RemoteService } from "../../src/services/remote.ts";
+import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
+import { contextDocument } from "../../src/federation/server-contexts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../fixtures/remote");
 
@@ -21,15 +23,14 @@ function files(dir: string): string[] {
   });
 }
 
-// Offline: the preloaded contexts, and for servers' own context URLs (Mbin's /contexts,
-// Akkoma's /contexts/<uuid>, ...) a stand-in that is the ActivityStreams vocabulary they extend.
-const preloaded = getDocumentLoader();
+// Contexts as Weft reads them (never fetched: preloaded, LitePub's and Mbin's as Weft's
+// copies, others empty); nothing else is loaded.
+const contexts = preloadedContextsOnly();
 const loader = async (url: string) => {
-  if (url in preloadedContexts) return preloaded(url);
-  if (/context|\/ns|litepub|\.jsonld|apschema/.test(url)) return { contextUrl: null, documentUrl: url, document: { "@context": ["https://www.w3.org/ns/activitystreams"] } };
+  if (contextDocument(url).known) return contexts(url);
   throw new Error(`offline: ${url}`);
 };
-const opts = { documentLoader: loader, contextLoader: loader };
+const opts = { documentLoader: loader, contextLoader: contexts };
 
 let weft: Awaited<ReturnType<typeof buildWeft>>;
 let remote: RemoteService;

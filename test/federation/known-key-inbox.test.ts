@@ -190,9 +190,11 @@ test("contexts as Mastodon, Misskey, Pleroma and Lemmy send them are read", () =
   const kim = mk.actorUri("kim");
   const mastodon = [AS, "https://w3id.org/security/v1", { ostatus: "http://ostatus.org#", atomUri: "ostatus:atomUri", sensitive: "as:sensitive", toot: "http://joinmastodon.org/ns#", focalPoint: { "@container": "@list", "@id": "toot:focalPoint" }, Hashtag: "as:Hashtag" }];
   const misskey = [AS, "https://w3id.org/security/v1", { Key: "sec:Key", manuallyApprovesFollowers: "as:manuallyApprovesFollowers", misskey: "https://misskey-hub.net/ns#", _misskey_content: "misskey:_misskey_content", quoteUrl: "as:quoteUrl" }];
-  const pleroma = [AS, "https://pleroma.example/schemas/litepub-0.1.jsonld", { "@language": "und" }]; // an unknown URL is an empty context to Weft
+  const pleroma = [AS, "https://pleroma.example/schemas/litepub-0.1.jsonld", { "@language": "und" }]; // Weft's copy (server-contexts.ts)
+  const mbin = [AS, "https://w3id.org/security/v1", "https://mbin.example/contexts"];
+  const unknown = [AS, "https://other.example/ns/context.jsonld"]; // read as empty
   const lemmy = [AS, "https://join-lemmy.org/context.json"];
-  for (const context of [AS, mastodon, misskey, pleroma, lemmy]) assert.equal(plainActor({ ...note(kim, "x"), "@context": context }), kim);
+  for (const context of [AS, mastodon, misskey, pleroma, mbin, unknown, lemmy]) assert.equal(plainActor({ ...note(kim, "x"), "@context": context }), kim);
   for (const [why, doc] of contextTricks(kim)) assert.equal(plainActor(doc), null, why);
 });
 

@@ -83,7 +83,9 @@ const AGREEING: [string, Doc][] = [
   ["a thread id (Pleroma's context)", create({ context: "https://social.example/contexts/1" }, { context: "https://social.example/contexts/1" })],
   ["an unknown key nothing defines", create({ somethingElse: { type: "Whatever" } })],
   ["a quote key nothing defines (JSON-LD drops it)", create({ quote: "https://other.example/notes/1" })],
-  ["an unknown context URL (Weft loads it empty)", create({}, { "@context": [AS, "https://social.example/schemas/litepub-0.1.jsonld", { sensitive: "as:sensitive", Hashtag: "as:Hashtag" }] })],
+  ["an unknown context URL (Weft reads it as empty)", create({}, { "@context": [AS, "https://social.example/schemas/other.jsonld", { sensitive: "as:sensitive", Hashtag: "as:Hashtag" }] })],
+  ["LitePub's context, as Wafrn names it (Weft's copy)", create({ sensitive: true, summary: "cw" }, { "@context": [AS, "https://social.example/contexts/litepub-0.1.jsonld"] })],
+  ["LitePub's context after an inline one", create({}, { "@context": [AS, { sensitive: "as:sensitive", Hashtag: "as:Hashtag" }, "https://social.example/schemas/litepub-0.1.jsonld"] })],
 ];
 
 /** Documents where JSON-LD, or a value, could make Fedify read something else: never read here. */

@@ -3,7 +3,6 @@
 // looks the actor and the post up through WebFinger and signed GETs as it would live.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { preloadedContexts } from "@fedify/fedify";
 import { TEST_DOMAIN } from "./cluster.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../fixtures/remote");
@@ -21,10 +20,11 @@ function read(file: string): any {
   return JSON.parse(readFileSync(path.join(ROOT, file), "utf8"));
 }
 
-// Offline: only contexts Fedify has preloaded are kept (servers' own context URLs, like
-// Lemmy's or Pleroma's litepub, would be fetched from the real internet).
-function offlineContext(doc: any): any {
-  const ctx = [doc["@context"] ?? AS].flat().filter((c: unknown) => typeof c === "object" || (typeof c === "string" && c in preloadedContexts));
+// Context URLs are kept as captured: Weft never fetches one (server-contexts.ts), so the
+// servers' own, like Pleroma's LitePub context, are read as Weft reads them live.
+// ActivityStreams is added where a capture leaves it to a context of its server's.
+function withActivityStreams(doc: any): any {
+  const ctx = [doc["@context"] ?? AS].flat();
   return { ...doc, "@context": ctx.includes(AS) ? ctx : [AS, ...ctx] };
 }
 
@@ -55,9 +55,9 @@ export function createFixtureRemote(name: string): FixtureRemote {
       let rawPost = read(postFile);
       while (rawPost.object && typeof rawPost.object === "object" && !Array.isArray(rawPost.object)) rawPost = { "@context": rawPost["@context"], ...rawPost.object };
       const from = [...new Set([new URL(rawActor.id).origin, new URL(rawPost.id).origin])];
-      const actor = offlineContext(rewrite(rawActor, from));
+      const actor = withActivityStreams(rewrite(rawActor, from));
       // The post is made the actor's and public, whoever wrote it in the capture.
-      const post = offlineContext({ ...rewrite(rawPost, from), attributedTo: actor.id, to: [PUBLIC], cc: [] });
+      const post = withActivityStreams({ ...rewrite(rawPost, from), attributedTo: actor.id, to: [PUBLIC], cc: [] });
       const key = (id: string) => { const u = new URL(id); return (u.pathname + u.search).replace(/\/$/, "") || "/"; };
       docs.set(key(actor.id), actor);
       docs.set(key(post.id), post);
