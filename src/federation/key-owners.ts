@@ -4,8 +4,9 @@
 // on another server let evil.example sign activities as the victim (SECURITY-CASES 8;
 // Mastodon's FetchRemoteKeyService#confirmed_owner?). Every document Fedify loads goes
 // through this guard: an actor listing a key owned by someone else is refused, and a bare
-// key document is taken only if its owner's actor document lists it. The same wrapper
-// puts an overall timeout on every fetch.
+// key document is taken only if its owner's actor document lists it. A document a
+// redirect brought from another origin must have its id there. The same wrapper puts an
+// overall timeout on every fetch.
 import { CryptographicKey, isActor, Multikey, Object as ASObject } from "@fedify/vocab";
 import type { DocumentLoader, GetUserAgentOptions, RemoteDocument } from "@fedify/vocab-runtime";
 import { kvCache, type Federation, type KvStore } from "@fedify/fedify";
@@ -58,6 +59,23 @@ async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, co
 }
 
 /**
+ * Throws unless a document that a redirect brought from another origin has its id on the
+ * origin that served it. Fedify takes a key from whatever document its keyId's URL ends
+ * at, and a key's owner only has to equal the activity's actor: through an open redirect
+ * on a victim's server (`/go?to=<any URL>`), a document on evil.example claiming the
+ * victim's id and listing evil's key signed as the victim (Mastodon CVE-2024-23832). The
+ * id is the one JSON-LD reads (a context can alias `@id`), and a key without one is
+ * refused too (Fedify takes an id-less key for whatever keyId fetched it).
+ */
+async function confirmServedByIdOrigin(doc: RemoteDocument, url: string, contextLoader: DocumentLoader): Promise<void> {
+  const servedBy = new URL(doc.documentUrl).origin;
+  if (servedBy === new URL(url).origin) return;
+  const object = await ASObject.fromJsonLd(doc.document, { documentLoader: contextLoader, contextLoader }).catch(() => null);
+  const id = object?.id ?? (await parseKey(doc.document, contextLoader))?.id;
+  if (id?.origin !== servedBy) throw new Error(`${url} redirected to ${servedBy}, which cannot speak for ${id?.href ?? "a document without id"}`);
+}
+
+/**
  * Fedify's fetches have no overall timeout: a server that trickles a byte a second holds
  * an inbox request (key fetch) or a worker job for as long as it likes (SECURITY-CASES
  * 46). Every document load gets one, body included (the signal aborts the body read):
@@ -68,6 +86,7 @@ export function guardKeyOwners(loader: DocumentLoader, contextLoader: DocumentLo
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const doc: RemoteDocument = await loader(url, { ...options, signal });
+    await confirmServedByIdOrigin(doc, url, contextLoader);
     await confirmOwners(doc.document, url, guarded, contextLoader);
     return doc;
   };

@@ -1,4 +1,4 @@
-// Origin and authorization cases (SECURITY-CASES C20, C21, C23, C25, C28, F48), each sent
+// Origin and authorization cases (SECURITY-CASES A9 through a redirect, C20, C21, C23, C25, C28, F48), each sent
 // as a real signed HTTPS POST from hand-written remote servers to a real Weft.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { unwrap } from "../../src/domain/result.ts";
 import type { Account } from "../../src/domain/account.ts";
 import type { Weft } from "../../src/app.ts";
 import { followRemoteHandle } from "../../src/federation/lookup.ts";
+import { exportSpki, signRequest } from "@fedify/fedify";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const CTX = "https://www.w3.org/ns/activitystreams";
@@ -51,11 +52,18 @@ const mentionsOf = async (postUri: string) => {
   return weft.db.kysely.selectFrom("notifications").selectAll().where("account_id", "=", alice.id).where("post_id", "=", post.id).where("type", "=", "mention").execute();
 };
 
+/** An open redirect on the victim's server (`/go?to=<any URL>`), as many web apps have. */
+function openRedirect(req: Request): Response | null {
+  const url = new URL(req.url);
+  const to = url.searchParams.get("to");
+  return url.pathname === "/go" && to ? Response.redirect(to, 302) : null;
+}
+
 before(async () => {
   evil = await createFakeRemote("evil");
   victim = await createFakeRemote("victim");
   down = await createFakeRemote("down");
-  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => (evilPaths.push(new URL(r.url).pathname), evil.handler(r)), victim: (r) => victim.handler(r), down: (r) => down.handler(r) } });
+  cluster = await startFederatedCluster(["a"], { remotes: { evil: (r) => (evilPaths.push(new URL(r.url).pathname), evil.handler(r)), victim: (r) => openRedirect(r) ?? victim.handler(r), down: (r) => down.handler(r) } });
   weft = cluster.nodes.a.weft;
   alice = unwrap(await weft.services.accounts.register({ username: "alice", password: "correct horse" }));
   alice = unwrap(await weft.services.accounts.setFediverseSharing(alice.id, true));
@@ -188,4 +196,34 @@ test("B15: an @context pointing at the sender's server is never fetched", async 
   await cluster.drain();
   assert.ok(!evilPaths.includes(ctxPath), "the context document was fetched");
   assert.ok(res.status === 202 || res.status === 400, `status ${res.status}`);
+});
+
+test("A9b (Mastodon CVE-2024-23832): a key reached through a redirect to another server signs nothing as an actor of the first", async () => {
+  // evil serves, at a URL of its own, an actor document claiming the victim's id and a key
+  // evil holds, and signs with a keyId on the victim's server that redirects there.
+  const vic = victim.actorUri("vic");
+  const SEC = "https://w3id.org/security/v1";
+  const publicKeyPem = await exportSpki(evil.keys.publicKey);
+  const keyIdFor = (path: string) => `${victim.origin}/go?to=${encodeURIComponent(`${evil.origin}${path}`)}#main-key`;
+  const forgeries: Record<string, unknown> = {
+    // An actor claiming the victim's id.
+    "/forged/actor": { "@context": [CTX, SEC], id: vic, type: "Person", preferredUsername: "vic", inbox: `${vic}/inbox`, publicKey: { id: keyIdFor("/forged/actor"), owner: vic, publicKeyPem } },
+    // The same with `@id` aliased by its context: the id JSON-LD reads is what counts.
+    "/forged/aliased": { "@context": [CTX, SEC, { ident: "@id" }], ident: vic, type: "Person", preferredUsername: "vic", inbox: `${vic}/inbox`, publicKey: { id: keyIdFor("/forged/aliased"), owner: vic, publicKeyPem } },
+    // A bare key without an id, which Fedify would take for the keyId that fetched it.
+    "/forged/key": { "@context": SEC, type: "Key", owner: vic, publicKeyPem },
+  };
+  for (const [path, doc] of Object.entries(forgeries)) evil.serve(path, doc);
+  for (const path of Object.keys(forgeries)) {
+    for (const spec of ["draft-cavage-http-signatures-12", "rfc9421"] as const) {
+      const obj = note(victim, "vic", { content: `<p>forged ${path} ${spec}</p>` });
+      const act = activity(victim, "vic", "Create", obj, { to: [PUBLIC] });
+      const req = new Request(INBOX, { method: "POST", headers: { "content-type": "application/activity+json" }, body: JSON.stringify(act) });
+      const res = await fetch(await signRequest(req, evil.keys.privateKey, new URL(keyIdFor(path)), { spec }));
+      assert.equal(res.status, 401, `${path} ${spec}`);
+      await cluster.drain();
+      assert.equal(await stored(obj.id), undefined, `${path} ${spec}: nothing stored as the victim`);
+    }
+    assert.ok(evilPaths.includes(path), `${path}: the redirect was followed (the refusal is not an accident of the harness)`);
+  }
 });
