@@ -13,12 +13,15 @@
 //
 // Only the plain case is taken: the document on the keyId's own origin (after
 // redirects), an actor whose every key is its own, listing a key whose id is the keyId
-// exactly, an RSA public key. A document that is not plain returns null and Fedify
-// fetches and judges the key as before (a second fetch of that document); a fetch that
-// fails is recorded as Fedify records it, so Fedify's path does not fetch it again.
+// exactly, an RSA public key. A document that is not plain is judged by Fedify's own
+// fetchKey, handed the loaded document, and returns null: Fedify's path then finds that
+// verdict in its cache. A fetch that fails is recorded as Fedify records it. Either way
+// Fedify's path does not fetch the document a second time.
 import { createPublicKey, type KeyObject } from "node:crypto";
-import type { KvStore } from "@fedify/fedify";
+import { fetchKey, type KeyCache, type KvStore } from "@fedify/fedify";
+import { CryptographicKey } from "@fedify/vocab";
 import type { DocumentLoader, RemoteDocument } from "@fedify/vocab-runtime";
+import { preloadedContextsOnly } from "./key-owners.ts";
 import { plainActorDocument, type PlainActorDocument } from "./plain-actor-document.ts";
 import { Temporal } from "./temporal.ts";
 
@@ -83,6 +86,19 @@ async function readKey(kv: KvStore, keyId: string, loader: () => Promise<Documen
     await kv.set([...PUBLIC_KEY_PREFIX, keyId], null, { ttl: UNAVAILABLE_TTL });
     return null;
   }
+  const plain = plainKey(keyId, origin, loaded);
+  if (!plain) {
+    await judgedByFedify(kv, keyId, loaded, load);
+    return null;
+  }
+  const { actor, pem, key, fetchedAt } = plain;
+  // The PEM as published (Fedify imports it the same), not exported again: that took 80 µs.
+  await kv.set([...PUBLIC_KEY_PREFIX, keyId], fedifyCachedKey(keyId, actor.id, pem));
+  return { pem, owner: actor.id, key, actor: fetchedAt === actor.id ? actor : undefined };
+}
+
+/** The key as read here without JSON-LD, or null where the document is outside that reading. */
+function plainKey(keyId: string, origin: string, loaded: RemoteDocument): { actor: PlainActorDocument; pem: string; key: KeyObject; fetchedAt: string } | null {
   const fetchedAt = withoutFragment(loaded.documentUrl);
   if (new URL(fetchedAt).origin !== origin) return null;
   const actor = plainActorDocument(loaded.document);
@@ -90,10 +106,28 @@ async function readKey(kv: KvStore, keyId: string, loader: () => Promise<Documen
   const listed = actor.publicKeys.find((k) => k.id === keyId);
   if (!listed || !PUBLIC_PEM.test(listed.pem)) return null;
   const key = createPublicKey(listed.pem);
-  if (key.asymmetricKeyType !== "rsa") return null;
-  // The PEM as published (Fedify imports it the same), not exported again: that took 80 µs.
-  await kv.set([...PUBLIC_KEY_PREFIX, keyId], fedifyCachedKey(keyId, actor.id, listed.pem));
-  return { pem: listed.pem, owner: actor.id, key, actor: fetchedAt === actor.id ? actor : undefined };
+  return key.asymmetricKeyType === "rsa" ? { actor, pem: listed.pem, key, fetchedAt } : null;
+}
+
+/**
+ * A document outside the plain reading (Misskey's, Pleroma's, Lemmy's actors) is judged by
+ * Fedify's own fetchKey, handed the document already loaded, and its verdict cached as
+ * Fedify's key cache caches it. Fedify's path, which takes the request next, then finds
+ * the key (or its `null`) there instead of fetching the same document a second time.
+ */
+async function judgedByFedify(kv: KvStore, keyId: string, loaded: RemoteDocument, load: DocumentLoader): Promise<void> {
+  const id = new URL(keyId).href;
+  const contextLoader = preloadedContextsOnly();
+  const handOff: DocumentLoader = (url, options) => (url === id ? Promise.resolve(loaded) : load(url, options));
+  // Fedify's KvKeyCache writes the same (key.toJsonLd(), or null for UNAVAILABLE_TTL).
+  const keyCache: KeyCache = {
+    get: async () => undefined,
+    set: async (url, key) => {
+      if (key === null) await kv.set([...PUBLIC_KEY_PREFIX, url.href], null, { ttl: UNAVAILABLE_TTL });
+      else await kv.set([...PUBLIC_KEY_PREFIX, url.href], await key.toJsonLd({ contextLoader }));
+    },
+  };
+  await fetchKey(id, CryptographicKey, { documentLoader: handOff, contextLoader, keyCache });
 }
 
 function withoutFragment(url: string): string {
