@@ -37,9 +37,12 @@ const ACTOR_VOCABULARY: Vocabulary = {
     owner: { iri: `${SEC}owner`, type: "@id" },
     publicKeyPem: { iri: `${SEC}publicKeyPem` },
   },
-  inert: ["http://ostatus.org#", "http://joinmastodon.org/ns#", "https://gotosocial.org/ns#", "http://pixelfed.org/ns#", "http://misskey-hub.net/ns#", "https://misskey-hub.net/ns#"],
+  inert: ["http://ostatus.org#", "http://joinmastodon.org/ns#", "https://gotosocial.org/ns#", "http://pixelfed.org/ns#", "http://misskey-hub.net/ns#", "https://misskey-hub.net/ns#", "http://litepub.social/ns#"],
   // ActivityStreams properties of an actor the account mapper does not read.
   ignoredAsKeys: new Set(["following", "liked", "streams", "tag", "updated", "manuallyApprovesFollowers", "movedTo", "sensitive"]),
+  // Pleroma's and Akkoma's `{"@language": "und"}`: the mapper reads names, summaries,
+  // fields and key PEMs as their text (toString), tagged or not.
+  defaultLanguage: "ignored",
 };
 
 const ACTOR_KEYS = new Set(["@context", "id", "type", "preferredUsername", "name", "summary", "url", "inbox", "outbox", "followers", "endpoints", "icon", "image", "published", "attachment", "alsoKnownAs", "featured", "publicKey", "assertionMethod"]);

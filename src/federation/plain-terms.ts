@@ -30,6 +30,12 @@ export interface Vocabulary {
   inert: string[];
   /** ActivityStreams keys the mapper never reads on this kind of document. */
   ignoredAsKeys: Set<string>;
+  /**
+   * Whether a default `@language` may stand in the document's context: only where the
+   * mapper reads every string this reader reads as its text alone (a language-tagged
+   * string is the same text to it; ids, dates and other typed values are not tagged).
+   */
+  defaultLanguage?: "ignored";
 }
 
 /** Terms the ActivityStreams context itself defines. */
@@ -145,7 +151,7 @@ function checkedSideTerms(sides: string[], vocab: Vocabulary): Terms | null {
  * defines it, even where an inline context defines it again (stricter than needed).
  */
 export function definedTerms(context: PlainContext, vocab: Vocabulary): Terms | null {
-  if (context.language) return null;
+  if (context.language && vocab.defaultLanguage !== "ignored") return null;
   const sides = checkedSideTerms(context.sides, vocab);
   if (!sides) return null;
   const terms: Terms = new Map(sides);

@@ -85,6 +85,13 @@ const AGREEING: [string, Doc][] = [
   ["Pleroma's endpoints", person({ endpoints: { sharedInbox: "https://social.example/inbox", oauthTokenEndpoint: "https://social.example/oauth/token", uploadMedia: "https://social.example/api/ap/upload_media" } })],
   ["an unknown key nothing defines", person({ somethingElse: { type: "Whatever" } })],
   ["a movedTo (not read here)", person({ movedTo: "https://new.example/users/kim" })],
+  ["a default @language (every string tagged)", person({ "@context": [...MASTODON_CONTEXT, { "@language": "en" }] })],
+  ["Pleroma's shape: LitePub's context and @language und", person({
+    "@context": [AS, "https://social.example/schemas/litepub-0.1.jsonld", { "@language": "und" }], featured: undefined,
+    capabilities: { acceptsChatMessages: true }, discoverable: false, invisible: false,
+    endpoints: { sharedInbox: "https://social.example/inbox", oauthRegistrationEndpoint: "https://social.example/api/v1/apps", uploadMedia: "https://social.example/api/ap/upload_media" },
+  })],
+  ["featured under LitePub's context, which does not define it (JSON-LD drops it)", person({ "@context": [AS, "https://social.example/schemas/litepub-0.1.jsonld"] })],
 ];
 
 /** Documents where JSON-LD, or a value, could make Fedify read something else: never read here. */
@@ -103,7 +110,6 @@ const REFUSED: [string, Doc][] = [
   ["an attachment that is not a PropertyValue", person({ attachment: [{ type: "Link", href: "https://kim.example" }] })],
   ["a field value that is not a string", person({ attachment: [{ type: "PropertyValue", name: "a", value: { "@value": "x" } }] })],
   ["a name map", person({ nameMap: { en: "Kim" } })],
-  ["@language", person({ "@context": [...MASTODON_CONTEXT, { "@language": "en" }] })],
   ["url as a Link", person({ url: { type: "Link", href: "https://social.example/@kim" } })],
   ["url not in its parsed form", person({ url: "https://Social.example/@kim" })],
   ["two urls", person({ url: ["https://social.example/@kim", "https://kim.example"] })],

@@ -117,6 +117,8 @@ for (const [shape, file, context] of SHAPES) {
     const stored = await weft.db.kysely.selectFrom("posts").innerJoin("accounts", "accounts.id", "posts.account_id").select(["accounts.uri", "posts.text"]).where("posts.uri", "=", uri).executeTakeFirst();
     assert.equal(stored?.uri, actor, `${shape}: stored as the actor's`);
     assert.ok(!asked.some((p) => p.includes("context") || p.includes("schemas")), `no context fetched: ${asked.join(" ")}`);
+    // Read plainly (Pleroma's, Wafrn's) or judged by Fedify from the same load (Mbin's): once.
+    assert.equal(asked.filter((p) => p === new URL(actor).pathname).length, 1, `${shape}: the actor fetched once`);
   });
 }
 
