@@ -70,7 +70,8 @@ async function confirmOwners(doc: unknown, url: string, load: DocumentLoader, co
 async function confirmServedByIdOrigin(doc: RemoteDocument, url: string, contextLoader: DocumentLoader): Promise<void> {
   const servedBy = new URL(doc.documentUrl).origin;
   if (servedBy === new URL(url).origin) return;
-  const object = await ASObject.fromJsonLd(doc.document, { documentLoader: contextLoader, contextLoader }).catch(() => null);
+  // A relative id is resolved against the URL that served it, as Fedify's lookups do.
+  const object = await ASObject.fromJsonLd(doc.document, { documentLoader: contextLoader, contextLoader, baseUrl: new URL(doc.documentUrl) }).catch(() => null);
   const id = object?.id ?? (await parseKey(doc.document, contextLoader))?.id;
   if (id?.origin !== servedBy) throw new Error(`${url} redirected to ${servedBy}, which cannot speak for ${id?.href ?? "a document without id"}`);
 }

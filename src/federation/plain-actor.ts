@@ -97,7 +97,8 @@ export interface PlainContext {
 /**
  * The context of a document whose JSON-LD cannot make Fedify read another actor (see
  * plainActor), or null: the ActivityStreams context, side URLs as isSideContext allows,
- * inline contexts as plainInlineContexts allows, no top-level keyword or compact-IRI keys.
+ * then inline contexts as plainInlineContexts allows, no top-level keyword or compact-IRI
+ * keys.
  */
 export function plainContext(doc: Record<string, unknown>): PlainContext | null {
   const context = doc["@context"];
@@ -107,6 +108,10 @@ export function plainContext(doc: Record<string, unknown>): PlainContext | null 
   const sides: string[] = [];
   for (const entry of entries) {
     if (typeof entry === "string") {
+      // URLs first: JSON-LD applies contexts in order, so a URL after an inline object
+      // (ActivityStreams again, LitePub's copy) would redefine the inline terms the
+      // readers trust. Every server seen puts its URLs first.
+      if (inline.length) return null;
       if (!isSideContext(entry)) return null;
       if (entry !== AS_CONTEXT) sides.push(entry);
     } else if (entry && typeof entry === "object" && !Array.isArray(entry)) inline.push(entry as Record<string, unknown>);

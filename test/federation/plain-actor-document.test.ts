@@ -81,7 +81,7 @@ const AGREEING: [string, Doc][] = [
   ["a long name and field", person({ name: "n".repeat(300), attachment: [{ type: "PropertyValue", name: "x".repeat(400), value: "y".repeat(3000) }] })],
   ["a publish time with an offset", person({ published: "2023-01-02T03:04:05.678+09:00" })],
   ["two keys, both its own", person({ publicKey: [{ id: `${ID}#main-key`, owner: ID, publicKeyPem: PEM }, { id: `${ID}#other`, type: "Key", owner: ID, publicKeyPem: PEM }] })],
-  ["an own Multikey as assertionMethod", person({ "@context": [...MASTODON_CONTEXT, "https://w3id.org/security/multikey/v1"], assertionMethod: [{ id: `${ID}#ed`, type: "Multikey", controller: ID, publicKeyMultibase: "z6Mk" }] })],
+  ["an own Multikey as assertionMethod", person({ "@context": [AS, SEC, "https://w3id.org/security/multikey/v1", MASTODON_CONTEXT[2]], assertionMethod: [{ id: `${ID}#ed`, type: "Multikey", controller: ID, publicKeyMultibase: "z6Mk" }] })],
   ["Pleroma's endpoints", person({ endpoints: { sharedInbox: "https://social.example/inbox", oauthTokenEndpoint: "https://social.example/oauth/token", uploadMedia: "https://social.example/api/ap/upload_media" } })],
   ["an unknown key nothing defines", person({ somethingElse: { type: "Whatever" } })],
   ["a movedTo (not read here)", person({ movedTo: "https://new.example/users/kim" })],
@@ -125,8 +125,9 @@ const REFUSED: [string, Doc][] = [
   ["a compact-IRI key", person({ "as:name": "evil" })],
   ["Misskey's birthday (a compact-IRI key)", person({ "vcard:bday": "2000-01-01" })],
   ["a bad publish time", person({ published: "2023-02-30T00:00:00Z" })],
-  ["nine unknown side contexts (the checked lists are bounded)", person({ "@context": [...MASTODON_CONTEXT, ...Array.from({ length: 9 }, (_, i) => `https://social.example/ctx/${i}`)] })],
-  ["an unknown side context with a very long URL", person({ "@context": [...MASTODON_CONTEXT, `https://social.example/${"x".repeat(300)}`] })],
+  ["a context URL after the inline object (JSON-LD applies it last)", person({ "@context": [...MASTODON_CONTEXT, "https://w3id.org/security/multikey/v1"] })],
+  ["nine unknown side contexts (the checked lists are bounded)", person({ "@context": [AS, SEC, ...Array.from({ length: 9 }, (_, i) => `https://social.example/ctx/${i}`), MASTODON_CONTEXT[2]] })],
+  ["an unknown side context with a very long URL", person({ "@context": [AS, SEC, `https://social.example/${"x".repeat(300)}`, MASTODON_CONTEXT[2]] })],
   ["a key of another type", person({ publicKey: { id: `${ID}#main-key`, type: "Multikey", owner: ID, publicKeyPem: PEM } })],
 ];
 // Its `nick` must be mapped onto as:name for the first refusal to mean anything.

@@ -85,11 +85,14 @@ const AGREEING: [string, Doc][] = [
   ["a quote key nothing defines (JSON-LD drops it)", create({ quote: "https://other.example/notes/1" })],
   ["an unknown context URL (Weft reads it as empty)", create({}, { "@context": [AS, "https://social.example/schemas/other.jsonld", { sensitive: "as:sensitive", Hashtag: "as:Hashtag" }] })],
   ["LitePub's context, as Wafrn names it (Weft's copy)", create({ sensitive: true, summary: "cw" }, { "@context": [AS, "https://social.example/contexts/litepub-0.1.jsonld"] })],
-  ["LitePub's context after an inline one", create({}, { "@context": [AS, { sensitive: "as:sensitive", Hashtag: "as:Hashtag" }, "https://social.example/schemas/litepub-0.1.jsonld"] })],
 ];
 
 /** Documents where JSON-LD, or a value, could make Fedify read something else: never read here. */
 const REFUSED: [string, Doc][] = [
+  // JSON-LD applies contexts in order: LitePub's copy, after the inline object, makes
+  // quoteUrl as:quoteUrl again, a quote Fedify reads and the inline term said to ignore.
+  ["a context URL after an inline object (review of ADR 0016)", create({ quoteUrl: "https://victim.example/notes/secret" }, { "@context": [AS, { toot: "http://joinmastodon.org/ns#", quoteUrl: "toot:quoteUrl" }, "https://social.example/schemas/litepub-0.1.jsonld"] })],
+  ["ActivityStreams again after an inline object", create({}, { "@context": [AS, { sensitive: "as:sensitive" }, AS] })],
   ["a term mapped onto as:content", create({ body: "<p>evil</p>" }, { "@context": [AS, { body: "as:content" }] })],
   ["as:content spelt through a prefix", create({ body: "<p>evil</p>" }, { "@context": [AS, { x: "https://www.w3.org/ns/", body: "x:activitystreams#content" }] })],
   ["`to` redefined without @id typing", create({}, { "@context": [AS, { to: { "@id": "as:to" } }] })],
