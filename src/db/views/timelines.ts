@@ -50,7 +50,11 @@ async function runPaged(db: Kysely<Database>, q: PostsQuery, page: Page, viewerI
 // the newest posts within a short window of time (ids are time-ordered, so a window is an
 // id range on posts_account) keeps every index range short. A window holding fewer than a
 // page is widened, and the last try has no window, so the page is exactly the unwindowed one.
-const FEED_WINDOWS_MS = [3600_000, 8 * 3600_000, 3 * 86400_000, 21 * 86400_000, 180 * 86400_000];
+// The first window is 15 minutes: every followee's range is probed whatever its length,
+// but fewer candidates are then checked for visibility and sorted (p50 of the page 8.8 ->
+// 7.4 ms, of the query alone 6.3 -> 5.4 ms on an AMD EPYC; a sparse feed pays one more
+// cheap query).
+const FEED_WINDOWS_MS = [900_000, 3600_000, 8 * 3600_000, 3 * 86400_000, 21 * 86400_000, 180 * 86400_000];
 
 async function runWindowed(db: Kysely<Database>, q: PostsQuery, page: Page, viewerId: string | null): Promise<PostView[]> {
   if (page.minId || page.sinceId) return runPaged(db, q, page, viewerId);
