@@ -16,6 +16,15 @@ const FIXED_TERMS = new Set(["actor", "id", "type", "as", "http", "https"]);
 /** Keys a term definition object may have; none of them can rename another term. */
 const DEFINITION_KEYS = new Set(["@id", "@type", "@container", "@language"]);
 
+function validLanguageTag(tag: string): boolean {
+  try {
+    new Intl.Locale(tag);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** isSideContext's answers per context document (a handful, fixed at build time; not per URL, see server-contexts.ts). */
 const sideContexts = new WeakMap<object, boolean>();
 
@@ -65,8 +74,10 @@ function plainInlineContexts(contexts: Record<string, unknown>[]): PlainContext 
   let language = false;
   for (const context of contexts) {
     for (const [term, definition] of Object.entries(context)) {
-      if (term === "@language" && typeof definition === "string") {
-        language = true; // Pleroma's "und"
+      // Pleroma's "und". A tag Intl.Locale refuses makes Fedify drop every tagged string
+      // (its isValidLanguageTag), which no plain reading matches: not plain.
+      if (term === "@language" && typeof definition === "string" && validLanguageTag(definition)) {
+        language = true;
         continue;
       }
       if (term.startsWith("@") || term.includes(":") || FIXED_TERMS.has(term) || terms.has(term)) return null;

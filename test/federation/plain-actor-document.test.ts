@@ -125,6 +125,9 @@ const REFUSED: [string, Doc][] = [
   ["a compact-IRI key", person({ "as:name": "evil" })],
   ["Misskey's birthday (a compact-IRI key)", person({ "vcard:bday": "2000-01-01" })],
   ["a bad publish time", person({ published: "2023-02-30T00:00:00Z" })],
+  // Fedify drops every string tagged with a language Intl.Locale refuses (review of ADR 0016).
+  ["an empty default @language", person({ "@context": [...MASTODON_CONTEXT, { "@language": "" }] })],
+  ["a default @language Intl.Locale refuses", person({ "@context": [...MASTODON_CONTEXT, { "@language": "en_US" }] })],
   ["a context URL after the inline object (JSON-LD applies it last)", person({ "@context": [...MASTODON_CONTEXT, "https://w3id.org/security/multikey/v1"] })],
   ["nine unknown side contexts (the checked lists are bounded)", person({ "@context": [AS, SEC, ...Array.from({ length: 9 }, (_, i) => `https://social.example/ctx/${i}`), MASTODON_CONTEXT[2]] })],
   ["an unknown side context with a very long URL", person({ "@context": [AS, SEC, `https://social.example/${"x".repeat(300)}`, MASTODON_CONTEXT[2]] })],
