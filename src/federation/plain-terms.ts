@@ -54,10 +54,10 @@ const sideTermsCache = new WeakMap<object, Terms | null>();
 
 /** The terms a side context defines as Weft reads it (through the contexts it names), or null if it sets `@vocab` or `@language`. */
 function sideTerms(url: string, depth = 0): Terms | null {
-  const { document, known: isKnown } = contextDocument(url);
-  if (!isKnown) return new Map(); // an unknown context is read as empty
-  const known = sideTermsCache.get(document);
-  if (known !== undefined) return known;
+  const { document, known } = contextDocument(url);
+  if (!known) return new Map(); // an unknown context is read as empty
+  const cached = sideTermsCache.get(document);
+  if (cached !== undefined) return cached;
   const doc = document as { "@context"?: unknown };
   const terms: Terms = new Map();
   let ok = depth < 4;
