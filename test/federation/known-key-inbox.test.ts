@@ -14,14 +14,12 @@ import { plainActor } from "../../src/federation/plain-actor.ts";
 import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
 import { Activity } from "@fedify/vocab";
 import type { KvKey, KvStore } from "@fedify/fedify";
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { FEDIFY_INBOX_QUEUE } from "../../src/federation/queue.ts";
 import { VERIFIED_ACTOR_FIELD } from "../../src/federation/verified-actor.ts";
 import { enqueue } from "../../src/jobs/queue.ts";
+import { remoteFixtures } from "./helpers/remote-fixtures.ts";
 
 const ORIGIN = "https://a.weft.test";
-const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "remote");
 const INBOX = `${ORIGIN}/ap/inbox`;
 const AS = "https://www.w3.org/ns/activitystreams";
 const PUBLIC = `${AS}#Public`;
@@ -200,8 +198,7 @@ test("contexts as Mastodon, Misskey, Pleroma and Lemmy send them are read", () =
 
 test("wherever plainActor names an actor, Fedify's parse reads that actor alone: every remote fixture and every trick", async () => {
   const loader = preloadedContextsOnly();
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []));
-  const fixtures = walk(FIXTURES).map((f) => [f, JSON.parse(readFileSync(f, "utf8"))] as [string, Record<string, unknown>]).filter(([, d]) => d && typeof d === "object" && "actor" in d);
+  const fixtures = remoteFixtures().filter(([, d]) => "actor" in d);
   let plain = 0;
   for (const [why, doc] of [...fixtures, ...contextTricks(mk.actorUri("kim"))]) {
     const actor = plainActor(doc);

@@ -5,19 +5,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CryptographicKey, isActor, Object as ASObject } from "@fedify/vocab";
 import { exportSpki } from "@fedify/fedify";
 import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
 import { plainActorDocument } from "../../src/federation/plain-actor-document.ts";
 import { asActorToAccountFields, plainActorToAccountFields } from "../../src/federation/mappers/as-to-domain.ts";
+import { REMOTE_FIXTURES, remoteFixtures } from "./helpers/remote-fixtures.ts";
 
-const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "remote");
 const AS = "https://www.w3.org/ns/activitystreams";
 const SEC = "https://w3id.org/security/v1";
 const ID = "https://social.example/users/kim";
-const PEM = readFileSync(path.join(FIXTURES, "mastodon", "actor-person.json"), "utf8").match(/-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n/)![0].replaceAll("\\n", "\n");
+const PEM = readFileSync(path.join(REMOTE_FIXTURES, "mastodon", "actor-person.json"), "utf8").match(/-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n/)![0].replaceAll("\\n", "\n");
 
 type Doc = Record<string, unknown>;
 
@@ -152,17 +152,12 @@ async function fedifyReading(doc: Doc): Promise<{ fields: unknown; keys: { id: s
   return { fields: await asActorToAccountFields(object), keys };
 }
 
-function fixtures(): [string, Doc][] {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []));
-  return walk(FIXTURES).map((f) => [path.relative(FIXTURES, f), JSON.parse(readFileSync(f, "utf8"))] as [string, Doc]).filter(([, d]) => d && typeof d === "object" && !Array.isArray(d));
-}
-
 /** Drops the keys set to undefined above (JSON has no undefined). */
 const json = (doc: Doc): Doc => JSON.parse(JSON.stringify(doc));
 
 test("wherever an actor document is read plainly, its account fields and keys are exactly what Fedify's parse and the mapper make", async () => {
   const readFixtures: string[] = [];
-  for (const [why, raw] of [...fixtures(), ...AGREEING]) {
+  for (const [why, raw] of [...remoteFixtures(), ...AGREEING]) {
     const doc = json(raw);
     const plain = plainActorDocument(doc);
     if (!plain) continue;

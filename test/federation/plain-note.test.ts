@@ -3,14 +3,12 @@
 // of the same document; where JSON-LD could make them differ, it must read nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { Create, type Object as ASObject } from "@fedify/vocab";
 import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
 import { plainCreateNote } from "../../src/federation/plain-note.ts";
 import { asObjectToPostFields, plainNoteToPostFields } from "../../src/federation/mappers/as-to-domain.ts";
+import { remoteFixtures } from "./helpers/remote-fixtures.ts";
 
-const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "remote");
 const AS = "https://www.w3.org/ns/activitystreams";
 const PUBLIC = `${AS}#Public`;
 const ACTOR = "https://social.example/users/kim";
@@ -138,18 +136,13 @@ async function fedifyFields(doc: Doc): Promise<{ fields: unknown; object: ASObje
   return { fields: await asObjectToPostFields(object, FOLLOWERS, async () => doc), object };
 }
 
-function fixtures(): [string, Doc][] {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []));
-  return walk(FIXTURES).map((f) => [path.relative(FIXTURES, f), JSON.parse(readFileSync(f, "utf8"))] as [string, Doc]).filter(([, d]) => d && typeof d === "object" && !Array.isArray(d));
-}
-
 /** Drops the keys set to undefined above (JSON has no undefined). */
 const json = (doc: Doc): Doc => JSON.parse(JSON.stringify(doc));
 
 test("wherever a Note is read plainly, its post fields are exactly what Fedify's parse and the mapper make", async () => {
   let read = 0;
   const readFixtures: string[] = [];
-  for (const [why, raw] of [...fixtures(), ...AGREEING]) {
+  for (const [why, raw] of [...remoteFixtures(), ...AGREEING]) {
     const doc = json(raw);
     const note = typeof doc.actor === "string" ? plainCreateNote(doc, doc.actor) : null;
     if (!note) continue;

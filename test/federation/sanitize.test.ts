@@ -3,10 +3,11 @@
 // (all tags dropped) gives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import sanitizeHtml from "sanitize-html";
 import { decodeEscapes, htmlToText, sanitizeRemoteHtml, withLineBreaks } from "../../src/federation/sanitize.ts";
+import { jsonFiles } from "./helpers/remote-fixtures.ts";
 
 /** The reading htmlToText replaced: sanitize-html with no tag allowed. */
 function parsedText(html: string): string {
@@ -37,8 +38,7 @@ function fixtureStrings(): string[] {
     if (typeof v === "string") out.push(v);
     else if (v && typeof v === "object") for (const x of Object.values(v)) collect(x);
   };
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []));
-  for (const f of walk(path.join(import.meta.dirname, "..", "fixtures"))) {
+  for (const f of jsonFiles(path.join(import.meta.dirname, "..", "fixtures"))) {
     try {
       collect(JSON.parse(readFileSync(f, "utf8")));
     } catch {

@@ -4,7 +4,7 @@
 // servers was refused (401). Weft reads those URLs as its copies (server-contexts.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { exportSpki, signRequest } from "@fedify/fedify";
 import { isActor, Object as ASObject } from "@fedify/vocab";
@@ -15,14 +15,14 @@ import type { Weft } from "../../src/app.ts";
 import { preloadedContextsOnly } from "../../src/federation/key-owners.ts";
 import { contextDocument } from "../../src/federation/server-contexts.ts";
 import type { Post } from "../../src/domain/post.ts";
+import { REMOTE_FIXTURES, remoteFixtures } from "./helpers/remote-fixtures.ts";
 
-const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "remote");
 const AS = "https://www.w3.org/ns/activitystreams";
 const PUBLIC = `${AS}#Public`;
 const loader = preloadedContextsOnly();
 
 type Doc = Record<string, any>;
-const fixture = (file: string): Doc => JSON.parse(readFileSync(path.join(FIXTURES, file), "utf8"));
+const fixture = (file: string): Doc => JSON.parse(readFileSync(path.join(REMOTE_FIXTURES, file), "utf8"));
 
 test("the servers' own context URLs are read as Weft's copies on any host; other unknown URLs as empty", () => {
   for (const url of ["https://pleroma.example/schemas/litepub-0.1.jsonld", "https://wafrn.example/contexts/litepub-0.1.jsonld", "https://mbin.example/contexts"]) {
@@ -41,10 +41,8 @@ test("the servers' own context URLs are read as Weft's copies on any host; other
 const UNREADABLE = new Set(["bridgy-fed/actor-bsky-service.json", "bridgy-fed/actor-web-person.json", "lemmy/actor-group.json", "lemmy/actor-instance-application.json", "lemmy/actor-person.json"]);
 
 test("every actor fixture that lists a key yields it to Fedify's parse with Weft's contexts", async () => {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []));
   const checked: string[] = [];
-  for (const file of walk(FIXTURES).map((f) => path.relative(FIXTURES, f))) {
-    const doc = fixture(file);
+  for (const [file, doc] of remoteFixtures()) {
     if (!doc?.publicKey || UNREADABLE.has(file)) continue;
     const actor = await ASObject.fromJsonLd(doc, { documentLoader: loader, contextLoader: loader });
     assert.ok(isActor(actor), `${file}: an actor`);
