@@ -12,6 +12,7 @@ import * as m0007 from "./migrations/0007-account-stats.ts";
 import * as m0008 from "./migrations/0008-job-claim-order.ts";
 import * as m0009 from "./migrations/0009-job-claim-per-queue.ts";
 import * as m0010 from "./migrations/0010-sparse-post-indexes.ts";
+import * as m0011 from "./migrations/0011-follows-by-follower.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   "0008-job-claim-order": m0008,
   "0009-job-claim-per-queue": m0009,
   "0010-sparse-post-indexes": m0010,
+  "0011-follows-by-follower": m0011,
 };
 
 class StaticProvider implements MigrationProvider {
