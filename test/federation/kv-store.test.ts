@@ -3,7 +3,7 @@
 // a compare-and-swap to nothing removes the entry.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
+import { sql, type KyselyPlugin } from "kysely";
 import { openDatabase, type Db } from "../../src/db/kysely.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { WeftKvStore } from "../../src/federation/kv.ts";
@@ -60,4 +60,64 @@ test(`kv cas: swapping a value for nothing removes the entry (${dialect})`, asyn
   const rows = await db.kysely.selectFrom("kv").select("key").where("key", "=", JSON.stringify(key)).execute();
   assert.deepEqual(rows, [], "no row left behind");
   assert.equal(await kv.get(key), undefined);
+});
+
+test(`kv get: gets asked together are read by one statement, each answered as if alone (${dialect})`, async (t) => {
+  const { db } = await kvStore(t);
+  let selects = 0;
+  const counting: KyselyPlugin = {
+    transformQuery(args) {
+      if (args.node.kind === "SelectQueryNode") selects++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  const kv = new WeftKvStore({ ...db, kysely: db.kysely.withPlugin(counting) });
+  const circuit = ["_fedify", "circuit", "a.example"] as const;
+  const spec = ["_fedify", "httpMessageSignaturesSpec", "https://a.example"] as const;
+  const fading = ["_fedify", "circuit", "b.example"] as const;
+  await kv.set(circuit, { state: "open", failures: ["2026-12-08T01:00:00Z"] });
+  await kv.set(spec, "rfc9421");
+  await kv.set(fading, { state: "open" }, { ttl: Temporal.Duration.from({ milliseconds: 40 }) });
+  await new Promise((r) => setTimeout(r, 80));
+
+  selects = 0;
+  const [c1, c2, s, missing, gone] = await Promise.all([
+    kv.get<{ state: string }>(circuit),
+    kv.get<{ state: string }>(circuit),
+    kv.get(spec),
+    kv.get(["_fedify", "circuit", "nobody.example"]),
+    kv.get(fading),
+  ]);
+  assert.equal(selects, 1, "five gets (one key twice) in one statement");
+  assert.deepEqual(c1, { state: "open", failures: ["2026-12-08T01:00:00Z"] });
+  assert.deepEqual(c2, c1, "the same key asked twice gets the same value");
+  assert.notEqual(c1, c2, "as its own copy: changing one does not change the other");
+  assert.equal(s, "rfc9421");
+  assert.equal(missing, undefined);
+  assert.equal(gone, undefined, "an expired entry reads as nothing");
+  const left = await db.kysely.selectFrom("kv").select("key").where("key", "=", JSON.stringify(fading)).execute();
+  assert.deepEqual(left, [], "and is deleted");
+
+  // A get in a later turn is a statement of its own, and sees what was written meanwhile.
+  await kv.set(spec, "draft-cavage-http-signatures-12");
+  assert.equal(await kv.get(spec), "draft-cavage-http-signatures-12");
+});
+
+test(`kv get: a failed read rejects every get of its batch, and the next batch reads again (${dialect})`, async (t) => {
+  const { db } = await kvStore(t);
+  let fail = true;
+  const failing: KyselyPlugin = {
+    transformQuery(args) {
+      if (fail && args.node.kind === "SelectQueryNode") throw new Error("database gone");
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  const kv = new WeftKvStore({ ...db, kysely: db.kysely.withPlugin(failing) });
+  await kv.set(["k", "1"], 1);
+  const results = await Promise.allSettled([kv.get(["k", "1"]), kv.get(["k", "2"])]);
+  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
+  fail = false;
+  assert.equal(await kv.get(["k", "1"]), 1);
 });
