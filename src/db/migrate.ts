@@ -13,6 +13,7 @@ import * as m0008 from "./migrations/0008-job-claim-order.ts";
 import * as m0009 from "./migrations/0009-job-claim-per-queue.ts";
 import * as m0010 from "./migrations/0010-sparse-post-indexes.ts";
 import * as m0011 from "./migrations/0011-follows-by-follower.ts";
+import * as m0012 from "./migrations/0012-shared-job-payloads.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   "0009-job-claim-per-queue": m0009,
   "0010-sparse-post-indexes": m0010,
   "0011-follows-by-follower": m0011,
+  "0012-shared-job-payloads": m0012,
 };
 
 class StaticProvider implements MigrationProvider {

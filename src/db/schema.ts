@@ -187,6 +187,15 @@ export interface JobsTable {
   locked_until: number | null;
   created_at: number;
   ordering_key: string | null;
+  /** The part of the payload this job shares with the others of its batch (job_payloads). */
+  payload_id: string | null;
+}
+
+/** A payload part written once for a batch of jobs (a fan-out's activity and keys). */
+export interface JobPayloadsTable {
+  id: string;
+  body: string;
+  created_at: number;
 }
 
 export interface ReportsTable {
@@ -237,6 +246,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   kv: KvTable;
   jobs: JobsTable;
+  job_payloads: JobPayloadsTable;
   reports: ReportsTable;
   site_settings: SiteSettingsTable;
   tombstones: TombstonesTable;

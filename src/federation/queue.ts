@@ -44,6 +44,30 @@ function dedupeKeyOf(message: unknown): string | undefined {
   return m?.activityId && m.inbox ? `${m.activityId} ${m.inbox}` : undefined;
 }
 
+/**
+ * The fields of a fan-out's messages that are the same in every one: Fedify builds each
+ * server's message around one activity document and one list of keys (5.7 KB of a 6.4 KB
+ * message). Only the very same objects count, so nothing that differs is ever merged.
+ */
+const SHARED_FIELDS = ["activity", "keys"] as const;
+
+function sharedPart(messages: readonly unknown[]): Record<string, unknown> | undefined {
+  if (messages.length < 2) return undefined;
+  const first = messages[0] as Record<string, unknown> | null;
+  if (!first || typeof first !== "object") return undefined;
+  for (const m of messages) {
+    if (!m || typeof m !== "object") return undefined;
+    for (const f of SHARED_FIELDS) if (!(f in m) || (m as Record<string, unknown>)[f] !== first[f]) return undefined;
+  }
+  return Object.fromEntries(SHARED_FIELDS.map((f) => [f, first[f]]));
+}
+
+function withoutShared(message: Record<string, unknown>): Record<string, unknown> {
+  const own = { ...message };
+  for (const f of SHARED_FIELDS) delete own[f];
+  return own;
+}
+
 export class WeftMessageQueue implements MessageQueue {
   readonly nativeRetrial = false;
   readonly #db: Db;
@@ -84,14 +108,23 @@ export class WeftMessageQueue implements MessageQueue {
     await this.enqueueMany([message], options);
   }
 
-  /** A fan-out's deliveries, queued in one transaction (jobs/queue.ts enqueueMany). */
+  /**
+   * A fan-out's deliveries, queued in one transaction (jobs/queue.ts enqueueMany), with
+   * the activity and keys they all carry written once.
+   */
   async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
     // Whole milliseconds: run_at is a bigint on PostgreSQL.
     const delayMs = options?.delay ? Math.max(0, Math.round(options.delay.total({ unit: "milliseconds" }))) : 0;
-    await enqueueMany(this.#db.kysely, this.#name, messages.map((message) => ({
-      payload: message,
-      opts: { delayMs, orderingKey: options?.orderingKey, dedupeKey: dedupeKeyOf(message) },
-    })));
+    const shared = sharedPart(messages);
+    await enqueueMany(
+      this.#db.kysely,
+      this.#name,
+      messages.map((message) => ({
+        payload: shared ? withoutShared(message as Record<string, unknown>) : message,
+        opts: { delayMs, orderingKey: options?.orderingKey, dedupeKey: dedupeKeyOf(message) },
+      })),
+      shared,
+    );
     this.#signal.notify();
   }
 

@@ -8,6 +8,9 @@ import { sql, type Kysely } from "kysely";
 import type { Database, JobsTable } from "../db/schema.ts";
 import type { Db } from "../db/kysely.ts";
 import { newId } from "../domain/ids.ts";
+import { logger } from "../log.ts";
+
+const log = logger("jobs");
 
 export interface EnqueueOptions {
   delayMs?: number;
@@ -42,18 +45,25 @@ const INSERT_CHUNK = 200;
  * delivery per server, and one transaction (with its commit) per delivery was most of its
  * queuing time. Returns each job's id, or null where its dedupe key was already taken
  * (also by an earlier item of the same call).
+ *
+ * `shared`, when given, holds the fields every item's payload has in common (a fan-out's
+ * activity and keys): written once, in `job_payloads`, and put back under each job's own
+ * fields when the job is claimed (migration 0012). Items' payloads must then be objects.
  */
 export async function enqueueMany(
   db: Kysely<Database>,
   queue: string,
   items: readonly { payload: unknown; opts?: EnqueueOptions }[],
+  shared?: Record<string, unknown>,
 ): Promise<(string | null)[]> {
   if (items.length === 0) return [];
   const deduped = items.some((i) => i.opts?.dedupeKey !== undefined);
-  if ((deduped || items.length > INSERT_CHUNK) && !db.isTransaction) return db.transaction().execute((tx) => enqueueMany(tx, queue, items));
+  if ((deduped || shared || items.length > INSERT_CHUNK) && !db.isTransaction) return db.transaction().execute((tx) => enqueueMany(tx, queue, items, shared));
   const now = Date.now();
   const ids = items.map(() => newId(now));
   const kept = await claimDedupeKeys(db, queue, items.map((i) => i.opts?.dedupeKey), ids, now);
+  const payloadId = shared && kept.some(Boolean) ? newId(now) : null;
+  if (payloadId) await db.insertInto("job_payloads").values({ id: payloadId, body: JSON.stringify(shared), created_at: now }).execute();
   const rows = items.flatMap((item, i) => kept[i] ? [{
     id: ids[i],
     queue,
@@ -63,9 +73,61 @@ export async function enqueueMany(
     locked_until: null,
     created_at: now,
     ordering_key: item.opts?.orderingKey ?? null,
+    payload_id: payloadId,
   }] : []);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto("jobs").values(rows.slice(i, i + INSERT_CHUNK)).execute();
   return ids.map((id, i) => (kept[i] ? id : null));
+}
+
+/**
+ * Shared payload parts by id, as stored, per database: the jobs of one fan-out are claimed
+ * in many batches, and each batch would read the same part again. A part never changes.
+ * Parsed anew for every job, so no handler sees what another changed.
+ */
+const sharedBodies = new WeakMap<Db, Map<string, string>>();
+const SHARED_BODIES_KEPT = 64;
+
+async function sharedBodiesOf(db: Db, rows: readonly JobsTable[]): Promise<Map<string, string>> {
+  let bodies = sharedBodies.get(db);
+  if (!bodies) sharedBodies.set(db, (bodies = new Map()));
+  const missing = [...new Set(rows.flatMap((r) => (r.payload_id && !bodies.has(r.payload_id) ? [r.payload_id] : [])))];
+  if (missing.length) {
+    const found = await db.kysely.selectFrom("job_payloads").select(["id", "body"]).where("id", "in", missing).execute();
+    if (bodies.size + found.length > SHARED_BODIES_KEPT) bodies.clear();
+    for (const r of found) bodies.set(r.id, r.body);
+  }
+  return bodies;
+}
+
+/**
+ * Claimed rows whose shared part is gone cannot run: deleted, and said so. Parts go only
+ * when no job names them, so only a bug or a hand-edited database gets here.
+ */
+async function dropOrphans(db: Db, rows: JobsTable[], bodies: Map<string, string>): Promise<JobsTable[]> {
+  const orphans = rows.filter((r) => r.payload_id && !bodies.has(r.payload_id));
+  if (orphans.length === 0) return rows;
+  log.error("dropped {count} jobs whose shared payload is gone: {ids}", { count: orphans.length, ids: orphans.map((r) => r.id) });
+  await completeJobs(db, orphans.map((r) => r.id));
+  return rows.filter((r) => !orphans.includes(r));
+}
+
+/** A claimed row's payload: its own fields over the part it shares with its batch. */
+function payloadOf(row: JobsTable, bodies: Map<string, string>): unknown {
+  const own = JSON.parse(row.payload);
+  return row.payload_id ? Object.assign(JSON.parse(bodies.get(row.payload_id)!), own) : own;
+}
+
+/**
+ * Deletes the shared payload parts that no job names any more (their jobs ran), in one
+ * statement. A part is written in the transaction that queues its jobs, so no claim or
+ * sweep sees it without them.
+ */
+export async function sweepSharedPayloads(db: Db): Promise<number> {
+  const r = await db.kysely
+    .deleteFrom("job_payloads")
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom("jobs").select("jobs.id").whereRef("jobs.payload_id", "=", "job_payloads.id"))))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /**
@@ -106,6 +168,8 @@ export interface ClaimedJob {
   payload: unknown;
   attempts: number;
   createdAt: number;
+  /** Part of its payload is shared with other jobs (job_payloads), swept once they are all done. */
+  sharesPayload?: boolean;
 }
 
 /**
@@ -152,12 +216,14 @@ export async function claimJobs(
       LIMIT ${limit}
     )
     RETURNING *`.execute(db.kysely);
-  return rows.map((r) => ({
+  const bodies = await sharedBodiesOf(db, rows);
+  return (await dropOrphans(db, rows, bodies)).map((r) => ({
     id: r.id,
     queue: r.queue,
-    payload: JSON.parse(r.payload),
+    payload: payloadOf(r, bodies),
     attempts: Number(r.attempts),
     createdAt: Number(r.created_at),
+    sharesPayload: r.payload_id !== null,
   }));
 }
 

@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import { sql } from "kysely";
 import type { Db } from "../db/kysely.ts";
-import { claimJobs, type ClaimFrom, completeJobs, retryJob, nextDueAt, renewLeases, releaseExpiredLeases, NOTIFY_CHANNEL } from "./queue.ts";
+import { claimJobs, type ClaimFrom, completeJobs, retryJob, nextDueAt, renewLeases, releaseExpiredLeases, sweepSharedPayloads, NOTIFY_CHANNEL } from "./queue.ts";
 import type { ClaimedJob } from "./queue.ts";
 
 export type JobHandler = (payload: any, job: ClaimedJob) => Promise<void>;
@@ -209,13 +209,21 @@ export class Worker {
     return claimJobs(this.#db, from, free, this.#opts.leaseMs);
   }
 
+  /** A job that shared part of its payload ended since the last sweep of shared parts. */
+  #sharedEnded = false;
+
   // A claim reads only jobs nobody holds, so jobs whose lease ran out are put back first;
-  // at most every lease/3 (1 s at most), not before every claim of a busy worker.
+  // at most every lease/3 (1 s at most), not before every claim of a busy worker. Shared
+  // payload parts whose jobs all ended go at the same pace (one statement).
   async #releaseDue(): Promise<void> {
     const now = Date.now();
     if (now < this.#nextRelease) return;
     this.#nextRelease = now + Math.min(1000, Math.max(50, Math.floor(this.#opts.leaseMs / 3)));
     await releaseExpiredLeases(this.#db);
+    if (this.#sharedEnded) {
+      this.#sharedEnded = false;
+      await sweepSharedPayloads(this.#db);
+    }
   }
 
   /**
@@ -292,6 +300,7 @@ export class Worker {
       }
     } finally {
       this.#runningIds.delete(job.id);
+      if (job.sharesPayload) this.#sharedEnded = true;
     }
   }
 
