@@ -88,11 +88,16 @@ test(`a worker sweeps a fan-out's part once its jobs have run (${dialect})`, asy
     seen.push(`${p.inbox} ${p.activity.id}`);
   });
   await worker.start();
-  t.after(() => worker.stop());
-  await enqueueMany(db.kysely, "fedify", [{ payload: { inbox: "a" } }, { payload: { inbox: "b" } }, { payload: { inbox: "c" } }], { activity, keys });
-  signal.notify();
-  const deadline = Date.now() + 5000;
-  while ((seen.length < 3 || (await parts(db)) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  // Stopped here, not in an after hook: on PostgreSQL the worker holds a pool client for
+  // LISTEN, and closing the database first would wait for it forever.
+  try {
+    await enqueueMany(db.kysely, "fedify", [{ payload: { inbox: "a" } }, { payload: { inbox: "b" } }, { payload: { inbox: "c" } }], { activity, keys });
+    signal.notify();
+    const deadline = Date.now() + 5000;
+    while ((seen.length < 3 || (await parts(db)) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  } finally {
+    await worker.stop();
+  }
   assert.deepEqual(seen.sort(), ["a", "b", "c"].map((i) => `${i} ${activity.id}`));
   assert.equal(await parts(db), 0, "the part went after the last job");
 });
